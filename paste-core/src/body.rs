@@ -1,0 +1,381 @@
+//! [`Body`]: the one streaming body type of requests and responses.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::{Buf, Bytes, BytesMut};
+use futures_core::Stream;
+use http::StatusCode;
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+use http_body_util::combinators::UnsyncBoxBody;
+
+use crate::error::{BoxError, Error};
+
+/// The body of a [`Request`](crate::Request) or a [`Response`](crate::Response).
+///
+/// It is cheap to build from the usual suspects — `&'static str`, `String`,
+/// `Vec<u8>`, [`Bytes`] — which neither copy nor allocate beyond what they
+/// already hold, from a [`Stream`] of byte chunks, or from any other
+/// [`http_body::Body`] (trailers pass through). Reading a body whole always
+/// takes a size limit:
+///
+/// ```
+/// use paste_core::Body;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let body = Body::from("Hello, World!");
+/// let bytes = body.to_bytes(1024).await.unwrap();
+/// assert_eq!(bytes, "Hello, World!");
+///
+/// // Past the limit the error is a 413 Payload Too Large.
+/// let err = Body::from(vec![0u8; 2048]).to_bytes(1024).await.unwrap_err();
+/// assert_eq!(err.status(), 413);
+/// # }
+/// ```
+pub struct Body {
+    kind: Kind,
+}
+
+enum Kind {
+    Empty,
+    /// A body known in full; `None` once it has been yielded.
+    Full(Option<Bytes>),
+    Boxed(UnsyncBoxBody<Bytes, Error>),
+}
+
+impl Body {
+    /// A body with no bytes.
+    pub const fn empty() -> Self {
+        Self { kind: Kind::Empty }
+    }
+
+    /// Wraps any [`http_body::Body`]. Its data chunks become [`Bytes`] (free
+    /// when they already are), its trailers pass through, and its errors
+    /// become [`Error`]s — an `Error` boxed by [`Error::into_boxed`] keeps its
+    /// status, anything else is a 500. Wrapping a `Body` returns it as is.
+    pub fn new<B>(body: B) -> Self
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let mut slot = Some(body);
+        if let Some(already) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Self>>() {
+            return already.take().unwrap_or_default();
+        }
+        let body = slot.expect("the slot is only emptied by the downcast above");
+        Self {
+            kind: Kind::Boxed(
+                body.map_frame(|frame| frame.map_data(|mut data| data.copy_to_bytes(data.remaining())))
+                    .map_err(|err| Error::from_boxed(err.into()))
+                    .boxed_unsync(),
+            ),
+        }
+    }
+
+    /// A body read from a [`Stream`] of byte chunks; a chunk that is an
+    /// error ends the body with that error.
+    pub fn from_stream<S, T, E>(stream: S) -> Self
+    where
+        S: Stream<Item = Result<T, E>> + Send + 'static,
+        T: Into<Bytes> + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        Self::new(StreamBody { stream })
+    }
+
+    /// Caps this body at `limit` bytes: reading past it yields an [`Error`]
+    /// with status 413 instead of more data. A body whose announced size is
+    /// already over the limit fails on the first read.
+    #[must_use]
+    pub fn limited(self, limit: u64) -> Self {
+        if let Some(len) = http_body::Body::size_hint(&self).exact() {
+            if len <= limit {
+                return self;
+            }
+        }
+        Self::new(Limited {
+            inner: self,
+            remaining: limit,
+            limit,
+        })
+    }
+
+    /// Reads the whole body into one [`Bytes`], failing with a 413
+    /// [`Error`] as soon as it is known to be longer than `limit` bytes.
+    pub async fn to_bytes(self, limit: u64) -> Result<Bytes, Error> {
+        match self.kind {
+            Kind::Empty | Kind::Full(None) => Ok(Bytes::new()),
+            Kind::Full(Some(bytes)) if bytes.len() as u64 <= limit => Ok(bytes),
+            Kind::Full(Some(_)) => Err(too_large(limit)),
+            Kind::Boxed(boxed) => {
+                let mut body = Self {
+                    kind: Kind::Boxed(boxed),
+                }
+                .limited(limit);
+                let mut first: Option<Bytes> = None;
+                let mut rest = BytesMut::new();
+                while let Some(frame) = body.frame().await {
+                    let Ok(data) = frame?.into_data() else {
+                        continue; // trailers have no bytes to keep
+                    };
+                    if first.is_none() {
+                        first = Some(data);
+                    } else {
+                        rest.extend_from_slice(&data);
+                    }
+                }
+                Ok(match first {
+                    None => Bytes::new(),
+                    Some(first) if rest.is_empty() => first,
+                    Some(first) => {
+                        let mut all = BytesMut::with_capacity(first.len() + rest.len());
+                        all.extend_from_slice(&first);
+                        all.extend_from_slice(&rest);
+                        all.freeze()
+                    }
+                })
+            }
+        }
+    }
+}
+
+fn too_large(limit: u64) -> Error {
+    Error::new(StatusCode::PAYLOAD_TOO_LARGE)
+        .with_message(format!("the body is larger than the limit of {limit} bytes"))
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Empty => f.write_str("Body(empty)"),
+            Kind::Full(bytes) => f
+                .debug_tuple("Body")
+                .field(&bytes.as_ref().map_or(0, Bytes::len))
+                .finish(),
+            Kind::Boxed(_) => f.write_str("Body(stream)"),
+        }
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        match &mut self.get_mut().kind {
+            Kind::Empty => Poll::Ready(None),
+            Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Boxed(body) => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Empty | Kind::Full(None) => true,
+            Kind::Full(Some(_)) => false,
+            Kind::Boxed(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Empty | Kind::Full(None) => SizeHint::with_exact(0),
+            Kind::Full(Some(bytes)) => SizeHint::with_exact(bytes.len() as u64),
+            Kind::Boxed(body) => body.size_hint(),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(bytes: Bytes) -> Self {
+        if bytes.is_empty() {
+            Self::empty()
+        } else {
+            Self {
+                kind: Kind::Full(Some(bytes)),
+            }
+        }
+    }
+}
+
+macro_rules! body_from {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for Body {
+            fn from(value: $ty) -> Self {
+                Self::from(Bytes::from(value))
+            }
+        }
+    )*};
+}
+body_from!(&'static str, &'static [u8], String, Vec<u8>);
+
+impl From<Cow<'static, str>> for Body {
+    fn from(value: Cow<'static, str>) -> Self {
+        match value {
+            Cow::Borrowed(s) => Self::from(s),
+            Cow::Owned(s) => Self::from(s),
+        }
+    }
+}
+
+impl From<()> for Body {
+    fn from((): ()) -> Self {
+        Self::empty()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Adapts a `Stream` of chunks to `http_body::Body`.
+    struct StreamBody<S> {
+        #[pin]
+        stream: S,
+    }
+}
+
+impl<S, T, E> http_body::Body for StreamBody<S>
+where
+    S: Stream<Item = Result<T, E>>,
+    T: Into<Bytes>,
+{
+    type Data = Bytes;
+    type Error = E;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, E>>> {
+        let chunk = ready!(self.project().stream.poll_next(cx));
+        Poll::Ready(chunk.map(|chunk| chunk.map(|data| Frame::data(data.into()))))
+    }
+}
+
+/// A body cut at a byte limit with a 413 error.
+struct Limited {
+    inner: Body,
+    remaining: u64,
+    limit: u64,
+}
+
+impl http_body::Body for Limited {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let this = self.get_mut();
+        if http_body::Body::size_hint(&this.inner).lower() > this.remaining {
+            return Poll::Ready(Some(Err(too_large(this.limit))));
+        }
+        match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
+            Some(Ok(frame)) => {
+                let len = frame.data_ref().map_or(0, |data| data.len() as u64);
+                if len > this.remaining {
+                    this.remaining = 0;
+                    return Poll::Ready(Some(Err(too_large(this.limit))));
+                }
+                this.remaining -= len;
+                Poll::Ready(Some(Ok(frame)))
+            }
+            other => Poll::Ready(other),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        let mut hint = http_body::Body::size_hint(&self.inner);
+        if hint.upper().is_none_or(|upper| upper > self.remaining) {
+            hint.set_upper(self.remaining.max(hint.lower()));
+        }
+        hint
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+
+    fn chunks(parts: &'static [&'static str]) -> Body {
+        Body::from_stream(Stream2 { parts, at: 0 })
+    }
+
+    /// A tiny stream of static chunks, to avoid a dev-dependency.
+    struct Stream2 {
+        parts: &'static [&'static str],
+        at: usize,
+    }
+
+    impl Stream for Stream2 {
+        type Item = Result<&'static str, Infallible>;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            let part = self.parts.get(self.at).copied();
+            self.at += 1;
+            Poll::Ready(part.map(Ok))
+        }
+    }
+
+    #[tokio::test]
+    async fn streams_are_joined() {
+        let bytes = chunks(&["a", "bc", "def"]).to_bytes(6).await.unwrap();
+        assert_eq!(bytes, "abcdef");
+    }
+
+    #[tokio::test]
+    async fn a_stream_over_the_limit_is_a_413() {
+        let err = chunks(&["a", "bc", "def"]).to_bytes(5).await.unwrap_err();
+        assert_eq!(err.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[tokio::test]
+    async fn a_limited_body_keeps_its_413_through_another_wrapper() {
+        let limited = chunks(&["abc", "def"]).limited(4);
+        let rewrapped = Body::new(limited.map_err(Error::into_boxed));
+        let err = rewrapped.to_bytes(100).await.unwrap_err();
+        assert_eq!(err.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[tokio::test]
+    async fn trailers_pass_through() {
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("x-checksum", "42".parse().unwrap());
+        let frames: Vec<Result<Frame<Bytes>, Infallible>> =
+            vec![Ok(Frame::data(Bytes::from("x"))), Ok(Frame::trailers(trailers))];
+        let inner = http_body_util::StreamBody::new(FrameIter(frames.into_iter()));
+        let collected = Body::new(inner).collect().await.unwrap();
+        assert_eq!(collected.trailers().unwrap()["x-checksum"], "42");
+    }
+
+    struct FrameIter(std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>);
+    impl Stream for FrameIter {
+        type Item = Result<Frame<Bytes>, Infallible>;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Ready(self.0.next())
+        }
+    }
+
+    #[test]
+    fn wrapping_a_body_does_not_box_it_twice() {
+        let body = Body::new(Body::from("abc"));
+        assert!(matches!(body.kind, Kind::Full(Some(_))));
+        assert_eq!(http_body::Body::size_hint(&body).exact(), Some(3));
+    }
+}
