@@ -1,1 +1,62 @@
-//! x
+//! The simple web server of Paste for Rust: serves any
+//! [`paste_core::App`] over HTTP/1.1 and HTTP/2, on hyper and tokio.
+//!
+//! The one-liner, like `paste.httpserver.serve(app)`:
+//!
+//! ```no_run
+//! use paste_core::{Response, app_fn};
+//!
+//! fn main() -> std::io::Result<()> {
+//!     let app = app_fn(|_req| async { Ok(Response::new("Hello, World!".into())) });
+//!     paste_server::serve(app, "127.0.0.1:8080")
+//! }
+//! ```
+//!
+//! # A tour
+//!
+//! - [`serve`]: bind, build a multi-thread runtime, serve until SIGINT or
+//!   SIGTERM.
+//! - [`Server`]: the builder, for everything else: limits (head timeout,
+//!   head and body size, keep-alive, connections), the `Server` header,
+//!   Unix sockets, systemd socket activation, TLS (feature `tls`).
+//! - [`Handle`]: shuts a running server down gracefully from elsewhere.
+//! - [`ListenAddr`]: where a server listens, for people.
+//!
+//! What the server guarantees to the app and its clients:
+//! - every request carries a [`ConnectionInfo`](paste_core::ConnectionInfo)
+//!   and an empty script name;
+//! - an `Err` from the app becomes a response with its status, a panic a
+//!   500 for that request alone; 5xx errors and panics are logged with
+//!   [`tracing`], their details never sent;
+//! - a HEAD response has no body, over HTTP/1 and HTTP/2 alike;
+//! - a graceful shutdown stops accepting at once and lets requests in
+//!   flight finish, up to the drain timeout.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod conn;
+mod listener;
+mod server;
+mod shutdown;
+#[cfg(feature = "tls")]
+mod tls;
+
+pub use listener::ListenAddr;
+pub use server::Server;
+pub use shutdown::Handle;
+
+pub(crate) use server::Limits;
+
+use std::net::ToSocketAddrs;
+
+use paste_core::App;
+
+/// Serves `app` on `addr` until SIGINT or SIGTERM, on a multi-thread tokio
+/// runtime of its own; the blocking counterpart of
+/// [`Server::bind`]`(addr)?.`[`serve`](Server::serve)`(app)`.
+pub fn serve<A: App>(app: A, addr: impl ToSocketAddrs) -> std::io::Result<()> {
+    let server = Server::bind(addr)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(server.serve(app))
+}
