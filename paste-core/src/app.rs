@@ -104,10 +104,10 @@ impl BoxApp {
     /// Erases the type of `app`. Boxing a `BoxApp` returns it as is.
     pub fn new<A: App>(app: A) -> Self {
         let mut slot = Some(app);
-        if let Some(boxed) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Self>>() {
-            if let Some(boxed) = boxed.take() {
-                return boxed;
-            }
+        if let Some(boxed) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Self>>()
+            && let Some(boxed) = boxed.take()
+        {
+            return boxed;
         }
         let app = slot.expect("the slot is only emptied by the downcast above");
         Self {

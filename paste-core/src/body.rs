@@ -70,9 +70,11 @@ impl Body {
         let body = slot.expect("the slot is only emptied by the downcast above");
         Self {
             kind: Kind::Boxed(
-                body.map_frame(|frame| frame.map_data(|mut data| data.copy_to_bytes(data.remaining())))
-                    .map_err(|err| Error::from_boxed(err.into()))
-                    .boxed_unsync(),
+                body.map_frame(|frame| {
+                    frame.map_data(|mut data| data.copy_to_bytes(data.remaining()))
+                })
+                .map_err(|err| Error::from_boxed(err.into()))
+                .boxed_unsync(),
             ),
         }
     }
@@ -93,10 +95,10 @@ impl Body {
     /// already over the limit fails on the first read.
     #[must_use]
     pub fn limited(self, limit: u64) -> Self {
-        if let Some(len) = http_body::Body::size_hint(&self).exact() {
-            if len <= limit {
-                return self;
-            }
+        if let Some(len) = http_body::Body::size_hint(&self).exact()
+            && len <= limit
+        {
+            return self;
         }
         Self::new(Limited {
             inner: self,
@@ -145,8 +147,9 @@ impl Body {
 }
 
 fn too_large(limit: u64) -> Error {
-    Error::new(StatusCode::PAYLOAD_TOO_LARGE)
-        .with_message(format!("the body is larger than the limit of {limit} bytes"))
+    Error::new(StatusCode::PAYLOAD_TOO_LARGE).with_message(format!(
+        "the body is larger than the limit of {limit} bytes"
+    ))
 }
 
 impl Default for Body {
@@ -357,8 +360,10 @@ mod tests {
     async fn trailers_pass_through() {
         let mut trailers = http::HeaderMap::new();
         trailers.insert("x-checksum", "42".parse().unwrap());
-        let frames: Vec<Result<Frame<Bytes>, Infallible>> =
-            vec![Ok(Frame::data(Bytes::from("x"))), Ok(Frame::trailers(trailers))];
+        let frames: Vec<Result<Frame<Bytes>, Infallible>> = vec![
+            Ok(Frame::data(Bytes::from("x"))),
+            Ok(Frame::trailers(trailers)),
+        ];
         let inner = http_body_util::StreamBody::new(FrameIter(frames.into_iter()));
         let collected = Body::new(inner).collect().await.unwrap();
         assert_eq!(collected.trailers().unwrap()["x-checksum"], "42");

@@ -131,7 +131,9 @@ impl Error {
 
     /// The first error of type `E` in the source chain.
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
-        let mut next = self.source().map(|s| s as &(dyn std::error::Error + 'static));
+        let mut next = self
+            .source()
+            .map(|s| s as &(dyn std::error::Error + 'static));
         while let Some(err) = next {
             if let Some(found) = err.downcast_ref::<E>() {
                 return Some(found);
@@ -183,7 +185,9 @@ impl fmt::Display for Error {
             write!(f, ": {message}")?;
         }
         if f.alternate() {
-            let mut next = self.source().map(|s| s as &(dyn std::error::Error + 'static));
+            let mut next = self
+                .source()
+                .map(|s| s as &(dyn std::error::Error + 'static));
             while let Some(err) = next {
                 write!(f, ": caused by: {err}")?;
                 next = err.source();
@@ -221,7 +225,9 @@ impl fmt::Debug for Boxed {
 
 impl std::error::Error for Boxed {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source().map(|s| s as &(dyn std::error::Error + 'static))
+        self.0
+            .source()
+            .map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -242,7 +248,10 @@ mod tests {
         let err = Error::from(io);
         assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(err.downcast_ref::<std::io::Error>().is_some());
-        assert_eq!(format!("{err:#}"), "500 Internal Server Error: caused by: disk on fire");
+        assert_eq!(
+            format!("{err:#}"),
+            "500 Internal Server Error: caused by: disk on fire"
+        );
     }
 
     #[test]
@@ -260,7 +269,10 @@ mod tests {
         let response = err.into_response();
         assert_eq!(response.status(), 500);
         assert_eq!(response.headers()["retry-after"], "5");
-        assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/plain; charset=utf-8"
+        );
         let body = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(body, "Internal Server Error");
     }

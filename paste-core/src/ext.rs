@@ -144,7 +144,7 @@ mod sealed {
 }
 
 /// The script name stored in `req`, if it still splits the path.
-fn stored_script_name<'a, B>(req: &'a http::Request<B>) -> Option<&'a str> {
+fn stored_script_name<B>(req: &http::Request<B>) -> Option<&str> {
     let stored = &req.extensions().get::<ScriptName>()?.0;
     let rest = req.uri().path().strip_prefix(stored.as_str())?;
     (rest.is_empty() || rest.starts_with('/')).then_some(stored.as_str())
@@ -287,7 +287,8 @@ mod tests {
         assert_eq!(req("/").url_scheme(), "http");
         assert_eq!(req("https://example.com/").url_scheme(), "https");
         let mut r = req("/");
-        r.extensions_mut().insert(ConnectionInfo::new(Scheme::HTTPS));
+        r.extensions_mut()
+            .insert(ConnectionInfo::new(Scheme::HTTPS));
         assert_eq!(r.url_scheme(), "https");
         assert_eq!(r.remote_addr(), None);
     }

@@ -12,12 +12,13 @@ fn main() -> std::io::Result<()> {
     // Logs go to stderr; `RUST_LOG=debug` shows more.
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
 
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
 
     // An app is anything that turns a request into a response; a closure
     // will do. The body is a `&'static str`: no copy, no allocation.

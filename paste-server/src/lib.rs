@@ -37,6 +37,7 @@ mod conn;
 mod listener;
 mod server;
 mod shutdown;
+mod supervise;
 #[cfg(feature = "tls")]
 mod tls;
 

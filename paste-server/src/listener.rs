@@ -54,7 +54,10 @@ impl Bound {
             }
         }
         Err(last_err.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "the address resolved to nothing")
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the address resolved to nothing",
+            )
         }))
     }
 
@@ -77,10 +80,7 @@ impl Bound {
 
     pub(crate) fn from_unix(listener: std::os::unix::net::UnixListener) -> io::Result<Self> {
         listener.set_nonblocking(true)?;
-        let path = listener
-            .local_addr()?
-            .as_pathname()
-            .map(Path::to_path_buf);
+        let path = listener.local_addr()?.as_pathname().map(Path::to_path_buf);
         Ok(Self::Unix(listener, path))
     }
 
@@ -160,7 +160,10 @@ impl Listener {
     /// remove at shutdown, if the server made one.
     pub(crate) fn from_bound(bound: Bound) -> io::Result<(Self, Option<PathBuf>)> {
         Ok(match bound {
-            Bound::Tcp(listener) => (Self::Tcp(tokio::net::TcpListener::from_std(listener)?), None),
+            Bound::Tcp(listener) => (
+                Self::Tcp(tokio::net::TcpListener::from_std(listener)?),
+                None,
+            ),
             Bound::Unix(listener, path) => (
                 Self::Unix(tokio::net::UnixListener::from_std(listener)?),
                 path,
@@ -212,7 +215,11 @@ impl AsyncRead for Stream {
 }
 
 impl AsyncWrite for Stream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         delegate!(self, s => Pin::new(s).poll_write(cx, buf))
     }
 

@@ -292,7 +292,9 @@ impl Server {
         #[cfg(feature = "tls")]
         let tls = self.tls.map(tokio_rustls::TlsAcceptor::from);
         let handle = self.handle;
-        let signals = self.signals.then(|| tokio::spawn(on_signals(handle.clone())));
+        let signals = self
+            .signals
+            .then(|| tokio::spawn(on_signals(handle.clone())));
         let mut phase = handle.subscribe();
         let (listener, socket_path) = Listener::from_bound(self.bound)?;
         tracing::info!("serving on {url}");

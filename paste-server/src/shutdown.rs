@@ -88,7 +88,9 @@ pub(crate) async fn on_signals(handle: Handle) {
         }
         match phase {
             Phase::Draining => {
-                tracing::info!("shutting down: finishing requests in flight (signal again to stop now)");
+                tracing::info!(
+                    "shutting down: finishing requests in flight (signal again to stop now)"
+                );
                 handle.shutdown();
             }
             _ => {

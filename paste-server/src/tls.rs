@@ -24,7 +24,11 @@ pub(crate) fn config_from_pem_files(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| invalid(cert_chain, "bad certificate", &err))?;
     if certs.is_empty() {
-        return Err(invalid(cert_chain, "no certificate", &"the file holds no CERTIFICATE block"));
+        return Err(invalid(
+            cert_chain,
+            "no certificate",
+            &"the file holds no CERTIFICATE block",
+        ));
     }
     let key = PrivateKeyDer::from_pem_file(private_key)
         .map_err(|err| invalid(private_key, "cannot read the private key", &err))?;

@@ -1,0 +1,15 @@
+//! paste-server over real sockets on 127.0.0.1 (ephemeral ports), one
+#![allow(missing_docs)]
+//! module per concern; each test starts its own server.
+
+mod common;
+
+mod errors;
+mod http1;
+mod http2;
+mod limits;
+mod shutdown;
+#[cfg(feature = "tls")]
+mod tls;
+mod tower_interop;
+mod unix;

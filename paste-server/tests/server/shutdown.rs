@@ -1,0 +1,67 @@
+//! Graceful shutdown: in-flight requests finish, new connections are refused.
+
+use std::time::Duration;
+
+use paste_core::{Request, Response, app_fn};
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::common::{closed_within, read_response, start};
+
+fn slow(delay: Duration) -> impl paste_core::App {
+    app_fn(move |_req: Request| async move {
+        tokio::time::sleep(delay).await;
+        Ok(Response::new("done".into()))
+    })
+}
+
+#[tokio::test]
+async fn shutdown_finishes_in_flight_requests_and_refuses_new_connections() {
+    let server = start(slow(Duration::from_millis(600)), |s| s);
+    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
+    stream
+        .get_mut()
+        .write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await; // the request is in flight
+
+    server.handle.shutdown();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        TcpStream::connect(server.addr).await.is_err(),
+        "new connections are refused once shutdown starts"
+    );
+
+    let response = read_response(&mut stream).await;
+    assert_eq!((response.status(), response.text().as_str()), (200, "done"));
+    assert!(closed_within(&mut stream, Duration::from_secs(2)).await);
+    tokio::time::timeout(Duration::from_secs(2), server.task)
+        .await
+        .expect("serve returns once drained")
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_drain_timeout_cuts_requests_that_take_too_long() {
+    let server = start(slow(Duration::from_secs(60)), |s| {
+        s.drain_timeout(Duration::from_millis(200))
+    });
+    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
+    stream
+        .get_mut()
+        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    server.handle.shutdown();
+    tokio::time::timeout(Duration::from_secs(5), server.task)
+        .await
+        .expect("serve returns after the drain timeout")
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(closed_within(&mut stream, Duration::from_secs(1)).await);
+}
