@@ -61,3 +61,8 @@ pub type Response<B = Body> = http::Response<B>;
 
 /// What an [`App`] returns: a [`Response`], or an [`Error`] standing for one.
 pub type Result<T = Response, E = Error> = std::result::Result<T, E>;
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

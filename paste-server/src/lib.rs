@@ -61,3 +61,8 @@ pub fn serve<A: App>(app: A, addr: impl ToSocketAddrs) -> std::io::Result<()> {
         .build()?
         .block_on(server.serve(app))
 }
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -70,7 +70,7 @@ const MIN_HEADER_SIZE: usize = 8192;
 /// }
 /// ```
 ///
-/// Each request the app sees carries a [`ConnectionInfo`] (peer and local
+/// Each request the app sees carries a [`ConnectionInfo`](paste_core::ConnectionInfo) (peer and local
 /// address, scheme) and an empty script name. Whatever the app does, the
 /// client gets an answer: an `Err` becomes a response with its status, and
 /// a panic becomes a 500 for that request alone.
