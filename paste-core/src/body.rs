@@ -114,33 +114,34 @@ impl Body {
             Kind::Empty | Kind::Full(None) => Ok(Bytes::new()),
             Kind::Full(Some(bytes)) if bytes.len() as u64 <= limit => Ok(bytes),
             Kind::Full(Some(_)) => Err(too_large(limit)),
-            Kind::Boxed(boxed) => {
-                let mut body = Self {
-                    kind: Kind::Boxed(boxed),
+            Kind::Boxed(mut body) => {
+                if http_body::Body::size_hint(&body).lower() > limit {
+                    return Err(too_large(limit));
                 }
-                .limited(limit);
+                // One chunk is returned as is; several are joined once.
                 let mut first: Option<Bytes> = None;
-                let mut rest = BytesMut::new();
+                let mut joined = BytesMut::new();
+                let mut len = 0u64;
                 while let Some(frame) = body.frame().await {
                     let Ok(data) = frame?.into_data() else {
                         continue; // trailers have no bytes to keep
                     };
-                    if first.is_none() {
+                    len += data.len() as u64;
+                    if len > limit {
+                        return Err(too_large(limit));
+                    }
+                    if let Some(first) = first.take() {
+                        let expected = http_body::Body::size_hint(&body).lower().min(limit) + len;
+                        joined.reserve(usize::try_from(expected).unwrap_or(0));
+                        joined.extend_from_slice(&first);
+                        joined.extend_from_slice(&data);
+                    } else if joined.is_empty() {
                         first = Some(data);
                     } else {
-                        rest.extend_from_slice(&data);
+                        joined.extend_from_slice(&data);
                     }
                 }
-                Ok(match first {
-                    None => Bytes::new(),
-                    Some(first) if rest.is_empty() => first,
-                    Some(first) => {
-                        let mut all = BytesMut::with_capacity(first.len() + rest.len());
-                        all.extend_from_slice(&first);
-                        all.extend_from_slice(&rest);
-                        all.freeze()
-                    }
-                })
+                Ok(first.unwrap_or_else(|| joined.freeze()))
             }
         }
     }
@@ -340,6 +341,19 @@ mod tests {
     async fn streams_are_joined() {
         let bytes = chunks(&["a", "bc", "def"]).to_bytes(6).await.unwrap();
         assert_eq!(bytes, "abcdef");
+    }
+
+    #[tokio::test]
+    async fn empty_chunks_do_not_upset_the_join() {
+        let bytes = chunks(&["", "", "ab", "", "c"]).to_bytes(3).await.unwrap();
+        assert_eq!(bytes, "abc");
+    }
+
+    #[tokio::test]
+    async fn one_chunk_is_returned_without_a_copy() {
+        static PARTS: [&str; 1] = ["only chunk"];
+        let bytes = chunks(&PARTS).to_bytes(100).await.unwrap();
+        assert_eq!(bytes.as_ptr(), PARTS[0].as_ptr());
     }
 
     #[tokio::test]
