@@ -164,3 +164,14 @@ pub(crate) async fn closed_within<R: AsyncRead + Unpin>(reader: &mut R, within: 
         }
     }
 }
+
+/// A raw HTTP/1 connection to `addr`.
+pub(crate) async fn connect(addr: SocketAddr) -> BufReader<tokio::net::TcpStream> {
+    BufReader::new(tokio::net::TcpStream::connect(addr).await.unwrap())
+}
+
+/// Writes raw bytes (one or more requests) to a connection.
+pub(crate) async fn send(stream: &mut BufReader<tokio::net::TcpStream>, bytes: impl AsRef<[u8]>) {
+    use tokio::io::AsyncWriteExt;
+    stream.get_mut().write_all(bytes.as_ref()).await.unwrap();
+}

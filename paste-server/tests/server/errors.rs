@@ -2,10 +2,8 @@
 
 use paste_core::http::StatusCode;
 use paste_core::{Error, Request, Response, app_fn};
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 
-use crate::common::{get, read_response, start};
+use crate::common::{connect, get, read_response, send, start};
 
 fn troubled() -> impl paste_core::App {
     app_fn(|req: Request| async move {
@@ -42,22 +40,14 @@ async fn a_500_does_not_leak_its_source() {
 async fn a_panic_is_a_500_and_the_server_keeps_serving() {
     let server = start(troubled(), |s| s);
     for path in ["/panic", "/panic-string"] {
-        let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
+        let mut stream = connect(server.addr).await;
         let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n");
-        stream
-            .get_mut()
-            .write_all(request.as_bytes())
-            .await
-            .unwrap();
+        send(&mut stream, request.as_bytes()).await;
         let response = read_response(&mut stream).await;
         assert_eq!(response.status(), 500);
         assert_eq!(response.text(), "Internal Server Error");
         // The same connection goes on too.
-        stream
-            .get_mut()
-            .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
-            .await
-            .unwrap();
+        send(&mut stream, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
         assert_eq!(read_response(&mut stream).await.text(), "fine");
     }
     // And so do new connections.

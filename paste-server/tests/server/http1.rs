@@ -6,10 +6,10 @@ use std::convert::Infallible;
 use bytes::Bytes;
 use paste_core::http::HeaderValue;
 use paste_core::{Body, Response, app_fn};
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::BufReader;
 use tokio::net::TcpStream;
 
-use crate::common::{echo, read_head, read_response, start};
+use crate::common::{connect, echo, read_head, read_response, send, start};
 
 #[tokio::test]
 async fn keep_alive_serves_several_requests_on_one_connection() {
@@ -19,11 +19,7 @@ async fn keep_alive_serves_several_requests_on_one_connection() {
     let mut stream = BufReader::new(stream);
     for path in ["/one", "/two", "/three"] {
         let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n");
-        stream
-            .get_mut()
-            .write_all(request.as_bytes())
-            .await
-            .unwrap();
+        send(&mut stream, request.as_bytes()).await;
         let response = read_response(&mut stream).await;
         assert_eq!(response.status(), 200);
         let text = response.text();
@@ -37,12 +33,12 @@ async fn keep_alive_serves_several_requests_on_one_connection() {
 #[tokio::test]
 async fn pipelined_requests_are_answered_in_order() {
     let server = start(echo(), |s| s);
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(b"GET /first HTTP/1.1\r\nhost: x\r\n\r\nGET /second HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = connect(server.addr).await;
+    send(
+        &mut stream,
+        b"GET /first HTTP/1.1\r\nhost: x\r\n\r\nGET /second HTTP/1.1\r\nhost: x\r\n\r\n",
+    )
+    .await;
     let first = read_response(&mut stream).await;
     let second = read_response(&mut stream).await;
     assert!(first.text().starts_with("GET /first "));
@@ -53,15 +49,13 @@ async fn pipelined_requests_are_answered_in_order() {
 #[tokio::test]
 async fn a_chunked_request_body_reaches_the_app() {
     let server = start(echo(), |s| s);
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(
-            b"POST /upload HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n\
+    let mut stream = connect(server.addr).await;
+    send(
+        &mut stream,
+        b"POST /upload HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n\
               5\r\nHello\r\n8\r\n, chunks\r\n0\r\n\r\n",
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     let response = read_response(&mut stream).await;
     assert_eq!(response.status(), 200);
     assert!(
@@ -79,12 +73,8 @@ async fn a_streamed_response_goes_out_chunked() {
         Ok(Response::new(Body::from_stream(Iter(parts.into_iter()))))
     });
     let server = start(app, |s| s);
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = connect(server.addr).await;
+    send(&mut stream, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
     let response = read_response(&mut stream).await;
     assert_eq!(response.header("transfer-encoding"), Some("chunked"));
     assert_eq!(response.text(), "one two three");
@@ -107,17 +97,15 @@ impl<I: Iterator + Unpin> futures_core::Stream for Iter<I> {
 #[tokio::test]
 async fn expect_100_continue_is_answered_before_the_body_is_sent() {
     let server = start(echo(), |s| s);
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(
-            b"PUT /doc HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nexpect: 100-continue\r\n\r\n",
-        )
-        .await
-        .unwrap();
+    let mut stream = connect(server.addr).await;
+    send(
+        &mut stream,
+        b"PUT /doc HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nexpect: 100-continue\r\n\r\n",
+    )
+    .await;
     let interim = read_response(&mut stream).await;
     assert_eq!(interim.status(), 100, "{interim:?}");
-    stream.get_mut().write_all(b"hello").await.unwrap();
+    send(&mut stream, b"hello").await;
     let response = read_response(&mut stream).await;
     assert_eq!(response.status(), 200);
     assert!(response.text().ends_with("\nhello"));
@@ -127,12 +115,12 @@ async fn expect_100_continue_is_answered_before_the_body_is_sent() {
 #[tokio::test]
 async fn head_answers_carry_the_length_but_no_body() {
     let server = start(echo(), |s| s);
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(b"HEAD /x HTTP/1.1\r\nhost: x\r\n\r\nGET /after HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = connect(server.addr).await;
+    send(
+        &mut stream,
+        b"HEAD /x HTTP/1.1\r\nhost: x\r\n\r\nGET /after HTTP/1.1\r\nhost: x\r\n\r\n",
+    )
+    .await;
     // Read the HEAD answer's head only: no body follows it.
     let head = read_head(&mut stream).await;
     assert_eq!(head.status(), 200);

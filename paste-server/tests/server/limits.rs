@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use paste_core::{Request, Response, app_fn};
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::common::{closed_within, echo, get, read_response, start};
+use crate::common::{closed_within, connect, echo, get, read_response, send, start};
 
 #[tokio::test]
 async fn a_slow_head_is_cut_while_another_client_is_served() {
@@ -59,12 +59,8 @@ async fn an_idle_keep_alive_connection_is_closed() {
         s.keep_alive_timeout(Duration::from_millis(300))
             .header_read_timeout(Duration::from_secs(30))
     });
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = connect(server.addr).await;
+    send(&mut stream, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
     assert_eq!(read_response(&mut stream).await.status(), 200);
     assert!(closed_within(&mut stream, Duration::from_secs(2)).await);
     server.stop().await;
@@ -73,7 +69,7 @@ async fn an_idle_keep_alive_connection_is_closed() {
 #[tokio::test]
 async fn an_oversize_head_gets_431() {
     let server = start(echo(), |s| s.max_header_size(8 * 1024));
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
+    let mut stream = connect(server.addr).await;
     let big = "a".repeat(16 * 1024);
     let request = format!("GET / HTTP/1.1\r\nhost: x\r\nx-big: {big}\r\n\r\n");
     let _ = stream.get_mut().write_all(request.as_bytes()).await;
@@ -99,16 +95,12 @@ fn counting() -> (impl paste_core::App, Arc<AtomicUsize>) {
 async fn an_oversize_declared_body_gets_413_without_calling_the_app() {
     let (app, calls) = counting();
     let server = start(app, |s| s.max_body_size(1000));
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
+    let mut stream = connect(server.addr).await;
     let request = format!(
         "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 1001\r\n\r\n{}",
         "a".repeat(1001)
     );
-    stream
-        .get_mut()
-        .write_all(request.as_bytes())
-        .await
-        .unwrap();
+    send(&mut stream, request.as_bytes()).await;
     let response = read_response(&mut stream).await;
     assert_eq!(response.status(), 413);
     assert!(response.text().contains("1000"), "{}", response.text());
@@ -120,12 +112,12 @@ async fn an_oversize_declared_body_gets_413_without_calling_the_app() {
 async fn an_oversize_body_with_100_continue_is_refused_before_it_is_sent() {
     let (app, _) = counting();
     let server = start(app, |s| s.max_body_size(1000));
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 5000000\r\nexpect: 100-continue\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = connect(server.addr).await;
+    send(
+        &mut stream,
+        b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 5000000\r\nexpect: 100-continue\r\n\r\n",
+    )
+    .await;
     assert_eq!(read_response(&mut stream).await.status(), 413);
     server.stop().await;
 }
@@ -134,7 +126,7 @@ async fn an_oversize_body_with_100_continue_is_refused_before_it_is_sent() {
 async fn an_oversize_chunked_body_gets_413() {
     let (app, _) = counting();
     let server = start(app, |s| s.max_body_size(1000));
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
+    let mut stream = connect(server.addr).await;
     let chunk = format!("200\r\n{}\r\n", "b".repeat(0x200));
     let request = format!(
         "POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n{chunk}{chunk}{chunk}0\r\n\r\n"
@@ -148,16 +140,12 @@ async fn an_oversize_chunked_body_gets_413() {
 async fn a_body_within_the_limit_is_read_whole() {
     let (app, _) = counting();
     let server = start(app, |s| s.max_body_size(1000));
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
+    let mut stream = connect(server.addr).await;
     let request = format!(
         "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{}",
         "a".repeat(1000)
     );
-    stream
-        .get_mut()
-        .write_all(request.as_bytes())
-        .await
-        .unwrap();
+    send(&mut stream, request.as_bytes()).await;
     assert_eq!(read_response(&mut stream).await.text(), "1000 bytes");
     server.stop().await;
 }
@@ -165,15 +153,11 @@ async fn a_body_within_the_limit_is_read_whole() {
 #[tokio::test]
 async fn connections_past_the_limit_get_503_and_a_close() {
     let server = start(echo(), |s| s.max_connections(1));
-    let mut first = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    first
-        .get_mut()
-        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut first = connect(server.addr).await;
+    send(&mut first, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
     assert_eq!(read_response(&mut first).await.status(), 200);
 
-    let mut second = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
+    let mut second = connect(server.addr).await;
     let refused = read_response(&mut second).await;
     assert_eq!(refused.status(), 503);
     assert_eq!(refused.header("connection"), Some("close"));

@@ -3,10 +3,9 @@
 use std::time::Duration;
 
 use paste_core::{Request, Response, app_fn};
-use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::common::{closed_within, read_response, start};
+use crate::common::{closed_within, connect, read_response, send, start};
 
 fn slow(delay: Duration) -> impl paste_core::App {
     app_fn(move |_req: Request| async move {
@@ -18,12 +17,8 @@ fn slow(delay: Duration) -> impl paste_core::App {
 #[tokio::test]
 async fn shutdown_finishes_in_flight_requests_and_refuses_new_connections() {
     let server = start(slow(Duration::from_millis(600)), |s| s);
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = connect(server.addr).await;
+    send(&mut stream, b"GET /slow HTTP/1.1\r\nhost: x\r\n\r\n").await;
     tokio::time::sleep(Duration::from_millis(100)).await; // the request is in flight
 
     server.handle.shutdown();
@@ -48,12 +43,8 @@ async fn the_drain_timeout_cuts_requests_that_take_too_long() {
     let server = start(slow(Duration::from_secs(60)), |s| {
         s.drain_timeout(Duration::from_millis(200))
     });
-    let mut stream = BufReader::new(TcpStream::connect(server.addr).await.unwrap());
-    stream
-        .get_mut()
-        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stream = connect(server.addr).await;
+    send(&mut stream, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = std::time::Instant::now();
     server.handle.shutdown();
