@@ -54,8 +54,14 @@ use paste_core::App;
 /// Serves `app` on `addr` until SIGINT or SIGTERM, on a multi-thread tokio
 /// runtime of its own; the blocking counterpart of
 /// [`Server::bind`]`(addr)?.`[`serve`](Server::serve)`(app)`.
+///
+/// A process started by systemd socket activation (`LISTEN_FDS` set) serves
+/// on the socket it was handed instead, and `addr` is not bound.
 pub fn serve<A: App>(app: A, addr: impl ToSocketAddrs) -> std::io::Result<()> {
-    let server = Server::bind(addr)?;
+    let server = match Server::from_env()? {
+        Some(inherited) => inherited,
+        None => Server::bind(addr)?,
+    };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

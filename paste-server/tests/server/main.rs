@@ -8,6 +8,7 @@ mod errors;
 mod http1;
 mod http2;
 mod limits;
+mod listen;
 mod shutdown;
 #[cfg(feature = "tls")]
 mod tls;
