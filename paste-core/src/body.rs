@@ -8,7 +8,6 @@ use std::task::{Context, Poll, ready};
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures_core::Stream;
-use http::StatusCode;
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -113,10 +112,10 @@ impl Body {
         match self.kind {
             Kind::Empty | Kind::Full(None) => Ok(Bytes::new()),
             Kind::Full(Some(bytes)) if bytes.len() as u64 <= limit => Ok(bytes),
-            Kind::Full(Some(_)) => Err(too_large(limit)),
+            Kind::Full(Some(_)) => Err(Error::payload_too_large(limit)),
             Kind::Boxed(mut body) => {
                 if http_body::Body::size_hint(&body).lower() > limit {
-                    return Err(too_large(limit));
+                    return Err(Error::payload_too_large(limit));
                 }
                 // One chunk is returned as is; several are joined once.
                 let mut first: Option<Bytes> = None;
@@ -128,7 +127,7 @@ impl Body {
                     };
                     len += data.len() as u64;
                     if len > limit {
-                        return Err(too_large(limit));
+                        return Err(Error::payload_too_large(limit));
                     }
                     if let Some(first) = first.take() {
                         let expected = http_body::Body::size_hint(&body).lower().min(limit) + len;
@@ -145,12 +144,6 @@ impl Body {
             }
         }
     }
-}
-
-fn too_large(limit: u64) -> Error {
-    Error::new(StatusCode::PAYLOAD_TOO_LARGE).with_message(format!(
-        "the body is larger than the limit of {limit} bytes"
-    ))
 }
 
 impl Default for Body {
@@ -284,14 +277,14 @@ impl http_body::Body for Limited {
     ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
         let this = self.get_mut();
         if http_body::Body::size_hint(&this.inner).lower() > this.remaining {
-            return Poll::Ready(Some(Err(too_large(this.limit))));
+            return Poll::Ready(Some(Err(Error::payload_too_large(this.limit))));
         }
         match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
             Some(Ok(frame)) => {
                 let len = frame.data_ref().map_or(0, |data| data.len() as u64);
                 if len > this.remaining {
                     this.remaining = 0;
-                    return Poll::Ready(Some(Err(too_large(this.limit))));
+                    return Poll::Ready(Some(Err(Error::payload_too_large(this.limit))));
                 }
                 this.remaining -= len;
                 Poll::Ready(Some(Ok(frame)))
@@ -316,6 +309,7 @@ impl http_body::Body for Limited {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::StatusCode;
     use std::convert::Infallible;
 
     fn chunks(parts: &'static [&'static str]) -> Body {

@@ -66,6 +66,16 @@ impl Error {
         }
     }
 
+    /// The 413 Payload Too Large that [`Body::to_bytes`](crate::Body::to_bytes)
+    /// and [`Body::limited`](crate::Body::limited) fail with past `limit`
+    /// bytes; for servers and middleware that refuse a body before reading
+    /// it, so that the client sees one message whoever refused.
+    pub fn payload_too_large(limit: u64) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE).with_message(format!(
+            "the request body is larger than the limit of {limit} bytes"
+        ))
+    }
+
     /// Sets the message shown to the client as the response body.
     #[must_use]
     pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {

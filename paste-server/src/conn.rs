@@ -105,7 +105,7 @@ fn request_for_app(
     let body = if hyper::body::Body::is_end_stream(&incoming) {
         Body::empty()
     } else if hyper::body::Body::size_hint(&incoming).lower() > limit {
-        return Err(too_large(limit));
+        return Err(Error::payload_too_large(limit));
     } else {
         Body::new(incoming.map_err(client_body_error)).limited(limit)
     };
@@ -145,12 +145,6 @@ fn strip_body_for_head(response: &mut Response) {
             .insert(CONTENT_LENGTH, HeaderValue::from(len));
     }
     *response.body_mut() = Body::empty();
-}
-
-fn too_large(limit: u64) -> Error {
-    Error::new(StatusCode::PAYLOAD_TOO_LARGE).with_message(format!(
-        "the request body is larger than the limit of {limit} bytes"
-    ))
 }
 
 /// A request body that broke off is the client's doing: a 400.
