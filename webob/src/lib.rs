@@ -33,6 +33,8 @@ pub mod range;
 pub mod static_files;
 mod wsgify;
 
+pub use wsgify::{Wsgify, wsgify};
+
 pub use forms::Form;
 pub use headers::{fmt_http_date, parse_http_date};
 pub use multidict::MultiDict;
