@@ -74,11 +74,24 @@ pub enum MaxStale {
 /// assert_eq!(cc.max_stale(), Some(MaxStale::Any));
 /// assert_eq!(cc.get("bogus"), None);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct CacheControl {
     /// Lower-cased names, unique, in the order they came or were set.
     directives: Vec<(String, Option<String>)>,
 }
+
+impl PartialEq for CacheControl {
+    /// The same directives with the same values, in any order.
+    fn eq(&self, other: &Self) -> bool {
+        let mut mine: Vec<_> = self.directives.iter().collect();
+        let mut theirs: Vec<_> = other.directives.iter().collect();
+        mine.sort();
+        theirs.sort();
+        mine == theirs
+    }
+}
+
+impl Eq for CacheControl {}
 
 /// The directives with a typed accessor; any other is an extension.
 const KNOWN: &[&str] = &[
@@ -227,7 +240,7 @@ impl CacheControl {
 
     fn set_seconds(&mut self, name: &str, seconds: Option<u64>) {
         match seconds {
-            Some(n) => self.set(name, Some(&n.to_string())),
+            Some(n) => self.set(name, Some(&n.min(DELTA_SECONDS_CAP).to_string())),
             None => {
                 self.remove(name);
             }
@@ -283,7 +296,10 @@ macro_rules! seconds_directive {
                 self.seconds($name)
             }
 
-            #[doc = concat!("Sets or (with `None`) removes `", $name, "`.")]
+            #[doc = concat!(
+                "Sets or (with `None`) removes `", $name,
+                "`. Values past 2^31 are sent as 2^31, which caches read as infinite (RFC 7234 §1.2.1)."
+            )]
             pub fn $set(&mut self, seconds: Option<u64>) {
                 self.set_seconds($name, seconds);
             }
@@ -413,7 +429,7 @@ impl CacheControl {
                 self.remove("max-stale");
             }
             Some(MaxStale::Any) => self.set("max-stale", None),
-            Some(MaxStale::Seconds(n)) => self.set("max-stale", Some(&n.to_string())),
+            Some(MaxStale::Seconds(n)) => self.set_seconds("max-stale", Some(n)),
         }
     }
 }
