@@ -824,3 +824,64 @@ impl crate::Request {
             .map_or_else(AcceptEncoding::missing, |v| AcceptEncoding::parse(&v))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qvalues() {
+        assert_eq!(parse_qvalue("0"), Some(0));
+        assert_eq!(parse_qvalue("0.5"), Some(500));
+        assert_eq!(parse_qvalue("0.125"), Some(125));
+        assert_eq!(parse_qvalue("0.05"), Some(50));
+        assert_eq!(parse_qvalue("1.000"), Some(1000));
+        assert_eq!(parse_qvalue("1."), Some(1000));
+        for bad in [
+            "", ".", "1.001", "0.1234", "2", "00.5", "-0", "0.5a", "0,5", "+1", "0.٣",
+        ] {
+            assert_eq!(parse_qvalue(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn splitting_minds_quotes() {
+        assert_eq!(
+            split_outside_quotes(r#" a ,, b="x, \"y\"" ,c,"#, b',', 10),
+            vec!["a", r#"b="x, \"y\"""#, "c"]
+        );
+        assert_eq!(split_outside_quotes("a,b,c,d", b',', 2), vec!["a", "b"]);
+        assert!(split_outside_quotes(" , ,", b',', 10).is_empty());
+        // Multi-byte text is cut at ASCII separators only.
+        assert_eq!(split_outside_quotes("é;ü", b';', 10), vec!["é", "ü"]);
+    }
+
+    #[test]
+    fn values_and_quoting() {
+        assert_eq!(parse_value("tok").as_deref(), Some("tok"));
+        assert_eq!(
+            parse_value(r#""a \"b\" \\""#).as_deref(),
+            Some(r#"a "b" \"#)
+        );
+        assert_eq!(parse_value(r#""open"#), None);
+        assert_eq!(parse_value(r#""a"b"#), None);
+        assert_eq!(parse_value("a b"), None);
+        assert_eq!(parse_value("\"\\"), None);
+        assert_eq!(quote("a\"b\\c\r\nd"), r#""a\"b\\cd""#);
+        assert_eq!(parse_value(&quote("x \"y\"")).as_deref(), Some("x \"y\""));
+    }
+
+    #[test]
+    fn truncation() {
+        let mut r = "zh-hant-cn-x-private1".to_owned();
+        assert!(truncate_range(&mut r));
+        assert_eq!(r, "zh-hant-cn");
+        assert!(truncate_range(&mut r));
+        assert_eq!(r, "zh-hant");
+        assert!(truncate_range(&mut r));
+        assert_eq!(r, "zh");
+        assert!(!truncate_range(&mut r));
+        let mut r = "x-foo".to_owned();
+        assert!(!truncate_range(&mut r));
+    }
+}
