@@ -637,11 +637,19 @@ impl AcceptEncoding {
     }
 }
 
+/// The longest language range read; longer ones are skipped, so that
+/// lookup's truncation stays cheap. (BCP 47 asks for at least 35.)
+const MAX_LANGUAGE_RANGE: usize = 128;
+
 /// A language range: `*`, or 1–8 letters followed by `-`-separated
-/// subtags of 1–8 letters or digits (RFC 4647 §2.1).
+/// subtags of 1–8 letters or digits (RFC 4647 §2.1), at most
+/// [`MAX_LANGUAGE_RANGE`] characters long.
 fn is_language_range(s: &str) -> bool {
     if s == "*" {
         return true;
+    }
+    if s.len() > MAX_LANGUAGE_RANGE {
+        return false;
     }
     let mut subtags = s.split('-');
     let first_ok = subtags

@@ -162,6 +162,12 @@ fn a_huge_header_is_capped() {
     assert_eq!(accept.quality("text/html"), 0.0);
     let langs = AcceptLanguage::parse(&"en;q=0.5,".repeat(1_000_000));
     assert_eq!(langs.ranges().len(), MAX_ELEMENTS);
+    // One enormous language range is skipped rather than truncated
+    // subtag by subtag.
+    let long = format!("{}en", "a-".repeat(500_000));
+    let langs = AcceptLanguage::parse(&format!("{long}, fr;q=0.5"));
+    assert_eq!(langs.ranges(), vec![("fr".to_owned(), 0.5)]);
+    assert_eq!(langs.lookup(&["a", "fr"], None).as_deref(), Some("fr"));
 }
 
 #[test]
