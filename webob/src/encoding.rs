@@ -108,7 +108,11 @@ mod tests {
         response.encode_content(1 << 20).await.unwrap();
         assert_eq!(response.headers()["content-encoding"], "gzip");
         assert_eq!(response.headers()["etag"], "W/\"abc\"");
-        let gz_len: usize = response.headers()["content-length"].to_str().unwrap().parse().unwrap();
+        let gz_len: usize = response.headers()["content-length"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(gz_len < text.len());
         response.decode_content(1 << 20).await.unwrap();
         assert!(!response.headers().contains_key("content-encoding"));
@@ -136,6 +140,9 @@ mod tests {
         let mut response = Response::new();
         response.set_body(&b"not gzip at all"[..]);
         response.set_header("content-encoding", "gzip").unwrap();
-        assert_eq!(response.decode_content(1024).await.unwrap_err().status(), 502);
+        assert_eq!(
+            response.decode_content(1024).await.unwrap_err().status(),
+            502
+        );
     }
 }

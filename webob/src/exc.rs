@@ -273,7 +273,10 @@ impl HttpException {
             }
         }
         if head {
-            let length = response.headers().get(http::header::CONTENT_LENGTH).cloned();
+            let length = response
+                .headers()
+                .get(http::header::CONTENT_LENGTH)
+                .cloned();
             response.set_body_stream(paste_core::Body::empty());
             if let Some(length) = length {
                 response
@@ -330,8 +333,12 @@ fn explanation(status: StatusCode) -> &'static str {
         303 => "The resource can be found at another location.",
         304 => "The resource has not been modified.",
         307 | 308 => "The resource has been moved to a new location.",
-        400 => "The server could not comply with the request since it is either malformed or otherwise incorrect.",
-        401 => "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.",
+        400 => {
+            "The server could not comply with the request since it is either malformed or otherwise incorrect."
+        }
+        401 => {
+            "This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required."
+        }
         402 => "Access was denied for financial reasons.",
         403 => "Access was denied to this resource.",
         404 => "The resource could not be found.",
@@ -350,7 +357,9 @@ fn explanation(status: StatusCode) -> &'static str {
         417 => "Expectation failed.",
         422 => "Unable to process the contained instructions",
         423 => "The resource is locked",
-        424 => "The method could not be performed because the requested action dependended on another action and that action failed",
+        424 => {
+            "The method could not be performed because the requested action dependended on another action and that action failed"
+        }
         428 => "This request is required to be conditional.",
         429 => "The client has sent too many requests in a given amount of time.",
         431 => "The request header fields were too large.",
@@ -441,7 +450,10 @@ mod tests {
             .with_detail("<script>alert(1)</script>")
             .with_comment("--><script>");
         let response = exc.to_response(&req);
-        assert_eq!(response.headers()["content-type"], "text/html; charset=UTF-8");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/html; charset=UTF-8"
+        );
         let html = body(response).await;
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -451,7 +463,10 @@ mod tests {
     #[tokio::test]
     async fn negotiation_follows_webob() {
         for (accept, expected) in [
-            (Some("application/json;q=0.5, text/html;q=0.4"), "application/json"),
+            (
+                Some("application/json;q=0.5, text/html;q=0.4"),
+                "application/json",
+            ),
             (Some("*/*"), "text/html; charset=UTF-8"),
             (Some("text/plain"), "text/plain; charset=UTF-8"),
             (None, "text/plain; charset=UTF-8"),
@@ -468,7 +483,9 @@ mod tests {
     #[tokio::test]
     async fn json_has_webob_fields() {
         let req = Request::blank("/").with_header("accept", "application/json");
-        let response = HttpException::conflict().with_detail("taken").to_response(&req);
+        let response = HttpException::conflict()
+            .with_detail("taken")
+            .to_response(&req);
         let json: serde_json::Value = serde_json::from_str(&body(response).await).unwrap();
         assert_eq!(json["code"], "409 Conflict");
         assert_eq!(json["title"], "Conflict");
@@ -480,7 +497,10 @@ mod tests {
         let req = Request::blank("/a/b").with_header("host", "example.com");
         let response = HttpException::found("//evil.example/").to_response(&req);
         assert_eq!(response.status(), 302);
-        assert_eq!(response.headers()["location"], "http://example.com/%2Fevil.example/");
+        assert_eq!(
+            response.headers()["location"],
+            "http://example.com/%2Fevil.example/"
+        );
         let response = HttpException::see_other("done").to_response(&req);
         assert_eq!(response.headers()["location"], "http://example.com/a/done");
     }

@@ -72,7 +72,10 @@ impl Negotiation {
             uri: req.uri().clone(),
             host: req.headers().get(HOST).cloned(),
             accept: req.headers().get(ACCEPT).cloned(),
-            info: req.extensions().get::<paste_core::ConnectionInfo>().cloned(),
+            info: req
+                .extensions()
+                .get::<paste_core::ConnectionInfo>()
+                .cloned(),
         }
     }
 
