@@ -208,10 +208,10 @@ impl HttpException {
     /// relative `Location` left as is.
     pub fn into_response(self) -> Response {
         let mut response = self.render(Format::Html, false);
-        if let Some(location) = self.location.as_deref() {
-            if let Ok(value) = HeaderValue::from_str(location) {
-                response.headers_mut().insert(http::header::LOCATION, value);
-            }
+        if let Some(location) = self.location.as_deref()
+            && let Ok(value) = HeaderValue::from_str(location)
+        {
+            response.headers_mut().insert(http::header::LOCATION, value);
         }
         response
     }
@@ -414,12 +414,12 @@ impl From<HttpException> for Error {
     /// The core error with the exception's status, headers and detail (as
     /// the plain-text message); the exception rides along as the source.
     fn from(exc: HttpException) -> Self {
-        let mut err = Error::new(exc.status);
+        let mut err = Self::new(exc.status);
         *err.headers_mut() = exc.headers.clone();
-        if let Some(location) = exc.location.as_deref() {
-            if let Ok(value) = HeaderValue::from_str(location) {
-                err.headers_mut().insert(http::header::LOCATION, value);
-            }
+        if let Some(location) = exc.location.as_deref()
+            && let Ok(value) = HeaderValue::from_str(location)
+        {
+            err.headers_mut().insert(http::header::LOCATION, value);
         }
         let message = match &exc.detail {
             Some(detail) => format!("{}\n\n{detail}", exc.explanation()),

@@ -150,14 +150,14 @@ impl Request {
     /// `http` or `https`: the connection's scheme, or with
     /// [`trusting_proxy`](Request::trusting_proxy) what the proxy says.
     pub fn scheme(&self) -> &str {
-        if self.trust_proxy {
-            if let Some(proto) = self.forwarded("proto") {
-                if proto.eq_ignore_ascii_case("https") {
-                    return "https";
-                }
-                if proto.eq_ignore_ascii_case("http") {
-                    return "http";
-                }
+        if self.trust_proxy
+            && let Some(proto) = self.forwarded("proto")
+        {
+            if proto.eq_ignore_ascii_case("https") {
+                return "https";
+            }
+            if proto.eq_ignore_ascii_case("http") {
+                return "http";
             }
         }
         self.inner.url_scheme()
@@ -168,10 +168,10 @@ impl Request {
     /// `Host` with characters no host name has is ignored, so that it can't
     /// smuggle paths or credentials into URLs built from it.
     pub fn host(&self) -> String {
-        if self.trust_proxy {
-            if let Some(host) = self.forwarded("host").filter(|h| valid_host(h)) {
-                return host;
-            }
+        if self.trust_proxy
+            && let Some(host) = self.forwarded("host").filter(|h| valid_host(h))
+        {
+            return host;
         }
         let header = self
             .inner
@@ -291,10 +291,10 @@ impl Request {
         if let Some(forwarded) = headers.get("forwarded").and_then(|v| v.to_str().ok()) {
             let first = forwarded.split(',').next().unwrap_or("");
             for pair in first.split(';') {
-                if let Some((k, v)) = pair.trim().split_once('=') {
-                    if k.trim().eq_ignore_ascii_case(key) {
-                        return Some(v.trim().trim_matches('"').to_owned());
-                    }
+                if let Some((k, v)) = pair.trim().split_once('=')
+                    && k.trim().eq_ignore_ascii_case(key)
+                {
+                    return Some(v.trim().trim_matches('"').to_owned());
                 }
             }
         }
