@@ -230,13 +230,12 @@ fn parse_into(pairs: &mut Vec<(String, String)>, input: &[u8]) {
         }
         let (value, next) = read_value(input, i);
         i = next;
-        if let Some(value) = value {
-            if valid_name(name) {
-                // A valid name is ASCII, so this can't fail.
-                if let Ok(name) = std::str::from_utf8(name) {
-                    pairs.push((name.to_owned(), value));
-                }
-            }
+        // A valid name is ASCII, so `from_utf8` can't fail.
+        if let Some(value) = value
+            && valid_name(name)
+            && let Ok(name) = std::str::from_utf8(name)
+        {
+            pairs.push((name.to_owned(), value));
         }
     }
 }
@@ -545,25 +544,27 @@ pub(crate) fn encode_value(value: &str) -> Cow<'_, str> {
 }
 
 /// Checks a cookie and renders its `Set-Cookie` value.
-fn render(cookie: &Cookie<'_>) -> Result<HeaderValue, Error> {
-    let name = cookie.name();
+fn render(mut cookie: Cookie<'_>) -> Result<HeaderValue, Error> {
+    let name = cookie.name().to_owned();
     if !valid_name(name.as_bytes()) {
         return Err(refuse(format!(
             "invalid cookie name {name:?}: it must be a token, not start with '$' \
              and not be an attribute name"
         )));
     }
-    let value = encode_value(cookie.value());
+    let value = encode_value(cookie.value()).into_owned();
     if name.len() + 1 + value.len() > MAX_COOKIE_SIZE {
         return Err(refuse(format!(
             "cookie {name:?} is {} bytes, over the {MAX_COOKIE_SIZE} browsers keep",
             name.len() + 1 + value.len()
         )));
     }
-    if let Some(path) = cookie.path() {
-        if path.bytes().any(|b| b == b';' || b < 0x20 || b >= 0x7f) {
-            return Err(refuse(format!("invalid cookie path {path:?}")));
-        }
+    if let Some(path) = cookie.path()
+        && path
+            .bytes()
+            .any(|b| b == b';' || !(0x20..0x7f).contains(&b))
+    {
+        return Err(refuse(format!("invalid cookie path {path:?}")));
     }
     if let Some(domain) = cookie.domain() {
         let bare = domain.strip_prefix('.').unwrap_or(domain);
@@ -575,7 +576,6 @@ fn render(cookie: &Cookie<'_>) -> Result<HeaderValue, Error> {
             return Err(refuse(format!("invalid cookie domain {domain:?}")));
         }
     }
-    let mut cookie = cookie.clone();
     if cookie.same_site() == Some(SameSite::None) {
         match cookie.secure() {
             Some(false) => {
@@ -588,9 +588,7 @@ fn render(cookie: &Cookie<'_>) -> Result<HeaderValue, Error> {
             Some(true) => {}
         }
     }
-    if let Cow::Owned(encoded) = value {
-        cookie.set_value(encoded);
-    }
+    cookie.set_value(value);
     let mut text = String::new();
     write!(text, "{cookie}").map_err(|_| refuse(format!("cookie {name:?} can't be formatted")))?;
     HeaderValue::from_str(&text)
@@ -629,7 +627,7 @@ impl crate::Response {
     /// assert!(response.set_cookie(Cookie::new("bad name", "x")).is_err());
     /// ```
     pub fn set_cookie(&mut self, cookie: Cookie<'_>) -> Result<(), Error> {
-        let value = render(&cookie)?;
+        let value = render(cookie)?;
         self.headers_mut().append(SET_COOKIE, value);
         Ok(())
     }
@@ -905,10 +903,10 @@ impl<T: Serialize + DeserializeOwned> SignedSerializer<T> {
     fn loads_at(&self, name: &str, signed: &str, now: u64) -> Option<T> {
         let json = self.signer.verify(name, signed)?;
         let (issued, value): (u64, T) = serde_json::from_str(&json).ok()?;
-        if let Some(max_age) = self.max_age {
-            if now.saturating_sub(issued) > max_age.as_secs() {
-                return None;
-            }
+        if let Some(max_age) = self.max_age
+            && now.saturating_sub(issued) > max_age.as_secs()
+        {
+            return None;
         }
         Some(value)
     }
@@ -1050,7 +1048,7 @@ mod tests {
         CookieOptions::new()
             .max_age(Duration::from_secs(u64::MAX))
             .apply(&mut cookie);
-        let header = render(&cookie).unwrap();
+        let header = render(cookie).unwrap();
         assert!(
             header
                 .to_str()
