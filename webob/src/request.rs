@@ -110,6 +110,20 @@ impl Request {
         self
     }
 
+    /// Adds a header value, keeping the ones it had (builder style), for
+    /// headers sent several times (`Cookie` over HTTP/2, `Accept` split
+    /// over lines). Invalid names or values are ignored.
+    #[must_use]
+    pub fn with_added_header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            self.inner.headers_mut().append(name, value);
+        }
+        self
+    }
+
     /// Sets the body (builder style) and its `Content-Length`.
     #[must_use]
     pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {

@@ -70,8 +70,8 @@ fn the_first_of_duplicate_names_wins() {
 fn several_cookie_headers_are_all_read_in_order() {
     let req = Request::blank("/")
         .with_header("cookie", "a=1; b=2")
-        .with_header("cookie", "c=3")
-        .with_header("cookie", "a=4");
+        .with_added_header("cookie", "c=3")
+        .with_added_header("cookie", "a=4");
     let c = req.cookies();
     assert_eq!(all(&c), [("a", "1"), ("b", "2"), ("c", "3"), ("a", "4")]);
     assert_eq!(c.get("a"), Some("1"));

@@ -274,7 +274,7 @@ fn language_lookup_truncates_from_the_right() {
 fn request_accessors() {
     let req = Request::blank("/")
         .with_header("accept", "text/html;q=0.5")
-        .with_header("accept", "application/json")
+        .with_added_header("accept", "application/json")
         .with_header("accept-language", "de")
         .with_header("accept-charset", "utf-8")
         .with_header("accept-encoding", "br");

@@ -133,7 +133,7 @@ fn extensions_are_kept_in_order() {
 fn request_and_response_accessors() {
     let req = Request::blank("/")
         .with_header("cache-control", "no-cache")
-        .with_header("cache-control", "max-stale");
+        .with_added_header("cache-control", "max-stale");
     let cc = req.cache_control();
     assert_eq!(cc.no_cache(), Some(FieldList::All));
     assert_eq!(cc.max_stale(), Some(MaxStale::Any));
