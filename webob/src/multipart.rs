@@ -352,18 +352,7 @@ pub(crate) async fn parse(req: &mut crate::Request, limits: &FormLimits) -> Resu
                 limits.max_fields
             )));
         }
-        let Some(name) = field.name().map(str::to_owned) else {
-            return Err(bad_request(format!(
-                "part {count} of the multipart body has no field name"
-            )));
-        };
-        let filename = field.file_name().map(str::to_owned);
-        if filename.is_none() && names_a_file(field.headers()) {
-            return Err(bad_request(format!(
-                "the filename of the form field {} is unreadable (not UTF-8, or in a form not supported)",
-                shown(name.as_bytes())
-            )));
-        }
+        let (name, filename) = disposition(field.headers(), count)?;
         let headers = field.headers().clone();
         match filename.filter(|f| !f.is_empty()) {
             Some(filename) => {
@@ -399,13 +388,75 @@ pub(crate) async fn parse(req: &mut crate::Request, limits: &FormLimits) -> Resu
     Ok(form)
 }
 
-/// Whether the part's `Content-Disposition` mentions a filename at all.
-fn names_a_file(headers: &HeaderMap) -> bool {
-    headers.get(CONTENT_DISPOSITION).is_some_and(|v| {
-        v.as_bytes()
-            .windows(8)
-            .any(|w| w.eq_ignore_ascii_case(b"filename"))
-    })
+/// The `name` and `filename` of a part's `Content-Disposition`, parsed
+/// minding quotes (so `name="a; filename=b"` is a name, not a filename) —
+/// multer's own reading does not. A `filename*` (RFC 5987) with no plain
+/// `filename`, or a name or filename that is not UTF-8, is a 400: the part
+/// would otherwise be taken for a text field.
+fn disposition(headers: &HeaderMap, index: usize) -> Result<(String, Option<String>), Error> {
+    let raw = headers
+        .get(CONTENT_DISPOSITION)
+        .map_or(&b""[..], http::HeaderValue::as_bytes);
+    // Split on `;` outside quotes; each param is (name, unquoted value).
+    let mut params: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let (mut key, mut value) = (Vec::new(), Vec::new());
+    let (mut in_value, mut quoted, mut escaped) = (false, false, false);
+    for &b in raw {
+        if quoted {
+            if escaped {
+                value.push(b);
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                quoted = false;
+            } else {
+                value.push(b);
+            }
+            continue;
+        }
+        match b {
+            b';' => {
+                params.push((std::mem::take(&mut key), std::mem::take(&mut value)));
+                in_value = false;
+            }
+            b'=' if !in_value => in_value = true,
+            b'"' if in_value => quoted = true,
+            _ if in_value => value.push(b),
+            _ => key.push(b),
+        }
+    }
+    params.push((key, value));
+    let find = |wanted: &[u8]| {
+        params
+            .iter()
+            .find(|(k, _)| k.trim_ascii().eq_ignore_ascii_case(wanted))
+            .map(|(_, v)| v.trim_ascii())
+    };
+    let utf8 = |bytes: &[u8], what: &str| {
+        String::from_utf8(bytes.to_vec()).map_err(|_| {
+            bad_request(format!(
+                "the {what} of part {index} of the multipart body is not valid UTF-8"
+            ))
+        })
+    };
+    let Some(name) = find(b"name") else {
+        return Err(bad_request(format!(
+            "part {index} of the multipart body has no field name"
+        )));
+    };
+    let name = utf8(name, "field name")?;
+    let filename = match (find(b"filename"), find(b"filename*")) {
+        (Some(filename), _) => Some(utf8(filename, "filename")?),
+        (None, Some(_)) => {
+            return Err(bad_request(format!(
+                "the form field {} has only an RFC 5987 filename*, which is not supported",
+                shown(name.as_bytes())
+            )));
+        }
+        (None, None) => None,
+    };
+    Ok((name, filename))
 }
 
 /// Reads a file part, in memory up to the spool threshold, then into a

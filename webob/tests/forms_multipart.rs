@@ -358,3 +358,29 @@ async fn the_form_is_parsed_once() {
     let again = req.files().await.unwrap().get_one("f").unwrap().clone();
     assert_eq!(first.bytes().await.unwrap(), again.bytes().await.unwrap());
 }
+
+#[tokio::test]
+async fn a_field_named_filename_is_a_text_field() {
+    let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"filename\"\r\n\r\nx\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"a; filename=b\"\r\n\r\ny\r\n--XyZ--\r\n";
+    let mut req = streamed("POST", CT, body);
+    let form = req.form().await.unwrap();
+    assert_eq!(form.fields().get("filename").unwrap(), "x");
+    assert_eq!(form.fields().get("a; filename=b").unwrap(), "y");
+}
+
+#[tokio::test]
+async fn quoted_names_are_unescaped_and_bad_bytes_refused() {
+    let body =
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\\\"b;c.txt\"\r\n\r\n\
+x\r\n--XyZ--\r\n";
+    let mut req = streamed("POST", CT, body);
+    let files = req.files().await.unwrap();
+    assert_eq!(files.get_one("f").unwrap().filename(), "a\"b;c.txt");
+
+    let body =
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"\xe9.txt\"\r\n\r\n\
+x\r\n--XyZ--\r\n";
+    let mut req = streamed("POST", CT, body);
+    assert_eq!(req.form().await.unwrap_err().status(), 400);
+}
