@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn charsets_are_found_and_normalised() {
-        assert_eq!(charset_param("text/html; charset=utf8").as_deref(), Some("UTF-8"));
+        assert_eq!(
+            charset_param("text/html; charset=utf8").as_deref(),
+            Some("UTF-8")
+        );
         assert_eq!(
             charset_param("text/plain; format=flowed; Charset=\"ISO-8859-1\"").as_deref(),
             Some("ISO-8859-1")

@@ -216,10 +216,16 @@ mod tests {
 
     #[test]
     fn passwords_are_masked_in_debug() {
-        let d: MultiDict = [("user", "bob".to_owned()), ("Password", "hunter2".to_owned())]
-            .into_iter()
-            .collect();
+        let d: MultiDict = [
+            ("user", "bob".to_owned()),
+            ("Password", "hunter2".to_owned()),
+        ]
+        .into_iter()
+        .collect();
         let shown = format!("{d:?}");
-        assert!(shown.contains("bob") && !shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("bob") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 }

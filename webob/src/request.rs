@@ -517,7 +517,10 @@ mod tests {
         let req = req.trusting_proxy(true);
         assert_eq!(req.host_url(), "https://example.com");
         let req = Request::blank("/")
-            .with_header("forwarded", "for=1.2.3.4;proto=https;host=\"a.example\", for=5.6.7.8")
+            .with_header(
+                "forwarded",
+                "for=1.2.3.4;proto=https;host=\"a.example\", for=5.6.7.8",
+            )
             .trusting_proxy(true);
         assert_eq!(req.host_url(), "https://a.example");
     }
@@ -533,9 +536,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_body_is_read_once_and_kept() {
-        let inner = http::Request::post("/")
-            .body(Body::from("hello"))
-            .unwrap();
+        let inner = http::Request::post("/").body(Body::from("hello")).unwrap();
         let mut req = Request::new(inner);
         assert_eq!(req.body().await.unwrap(), "hello");
         assert_eq!(req.text().await.unwrap(), "hello");

@@ -13,10 +13,7 @@ pub(crate) fn join(base: &str, reference: &str) -> String {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let base_path = base_path_query
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("/");
+    let base_path = base_path_query.split(['?', '#']).next().unwrap_or("/");
     if let Some(network) = reference.strip_prefix("//") {
         return remove_dot_segments_in_url(&format!("{scheme}://{network}"));
     }
@@ -119,12 +116,13 @@ pub(crate) fn absolute_location(request_url: &str, location: &str) -> String {
     if has_scheme(&cleaned) {
         return cleaned;
     }
-    let pinned = if cleaned.starts_with("//") || cleaned.starts_with('\\') || cleaned.starts_with("/\\") {
-        let rest = cleaned.trim_start_matches(['/', '\\']);
-        format!("/%2F{rest}")
-    } else {
-        cleaned
-    };
+    let pinned =
+        if cleaned.starts_with("//") || cleaned.starts_with('\\') || cleaned.starts_with("/\\") {
+            let rest = cleaned.trim_start_matches(['/', '\\']);
+            format!("/%2F{rest}")
+        } else {
+            cleaned
+        };
     join(request_url, &pinned)
 }
 
@@ -159,11 +157,26 @@ mod tests {
     #[test]
     fn locations_never_leave_the_host() {
         let here = "http://example.com/app/page";
-        for evil in [" //evil.com/x", "//evil.com", "\\\\evil.com", "/\\evil.com", "\t//evil.com"] {
+        for evil in [
+            " //evil.com/x",
+            "//evil.com",
+            "\\\\evil.com",
+            "/\\evil.com",
+            "\t//evil.com",
+        ] {
             let made = absolute_location(here, evil);
-            assert!(made.starts_with("http://example.com/"), "{evil:?} -> {made}");
+            assert!(
+                made.starts_with("http://example.com/"),
+                "{evil:?} -> {made}"
+            );
         }
-        assert_eq!(absolute_location(here, "other"), "http://example.com/app/other");
-        assert_eq!(absolute_location(here, "https://elsewhere/x"), "https://elsewhere/x");
+        assert_eq!(
+            absolute_location(here, "other"),
+            "http://example.com/app/other"
+        );
+        assert_eq!(
+            absolute_location(here, "https://elsewhere/x"),
+            "https://elsewhere/x"
+        );
     }
 }
