@@ -94,10 +94,10 @@ pub(crate) fn evaluate(
         if !ok {
             return Decision::PreconditionFailed;
         }
-    } else if let (Some(ius), Some(lm)) = (req.if_unmodified_since, last_modified) {
-        if secs(lm) > secs(ius) {
-            return Decision::PreconditionFailed;
-        }
+    } else if let (Some(ius), Some(lm)) = (req.if_unmodified_since, last_modified)
+        && secs(lm) > secs(ius)
+    {
+        return Decision::PreconditionFailed;
     }
     // 3-4: If-None-Match, else If-Modified-Since (GET and HEAD only).
     if let Some(matcher) = &req.if_none_match {
@@ -112,12 +112,11 @@ pub(crate) fn evaluate(
                 Decision::PreconditionFailed
             };
         }
-    } else if get_or_head {
-        if let (Some(ims), Some(lm)) = (req.if_modified_since, last_modified) {
-            if secs(lm) <= secs(ims) {
-                return Decision::NotModified;
-            }
-        }
+    } else if get_or_head
+        && let (Some(ims), Some(lm)) = (req.if_modified_since, last_modified)
+        && secs(lm) <= secs(ims)
+    {
+        return Decision::NotModified;
     }
     // 5: Range, for GET only (RFC 9110 §14.2).
     let (Some(len), Some(range)) = (range_len, &req.range) else {
@@ -126,13 +125,12 @@ pub(crate) fn evaluate(
     if req.method != Method::GET {
         return Decision::Full;
     }
-    if let Some(if_range) = &req.if_range {
-        if !if_range
+    if let Some(if_range) = &req.if_range
+        && !if_range
             .as_ref()
             .is_some_and(|ir| ir.matches(etag, last_modified))
-        {
-            return Decision::Full;
-        }
+    {
+        return Decision::Full;
     }
     let ranges = range.satisfiable(len);
     if ranges.is_empty() {

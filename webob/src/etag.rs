@@ -124,7 +124,8 @@ impl ETag {
         } else {
             rest
         };
-        if tag.chars().all(is_etagc) && !(tag.is_empty() && !rest.starts_with('"')) {
+        // A bare value must not be empty; `""` is a valid (empty) tag.
+        if tag.chars().all(is_etagc) && (!tag.is_empty() || rest.starts_with('"')) {
             Some(Self {
                 tag: tag.to_owned(),
                 weak,
@@ -425,9 +426,7 @@ impl Response {
     /// it; `None` for a stream.
     pub(crate) fn peek_full_body(&mut self) -> Option<Bytes> {
         let body = self.body_mut();
-        if body.size_hint().exact().is_none() {
-            return None;
-        }
+        body.size_hint().exact()?;
         if body.is_end_stream() {
             return Some(Bytes::new());
         }

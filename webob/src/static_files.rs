@@ -524,6 +524,21 @@ mod tests {
     }
 
     #[test]
+    fn io_errors_map_to_statuses() {
+        let status = |kind| io_error(&io::Error::from(kind)).status();
+        assert_eq!(status(io::ErrorKind::NotFound), StatusCode::NOT_FOUND);
+        assert_eq!(status(io::ErrorKind::NotADirectory), StatusCode::NOT_FOUND);
+        assert_eq!(
+            status(io::ErrorKind::PermissionDenied),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            status(io::ErrorKind::Other),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
     fn etags_change_with_size_and_time() {
         let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(1_500_000_000_123);
         let a = file_etag(10, Some(t), false);

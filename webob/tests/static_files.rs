@@ -132,7 +132,7 @@ async fn ranges_on_files() {
     let r = range(&app, "/ten.txt", "bytes=8-9,0-0,3-4").await;
     assert_eq!(r.status(), 206);
     let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
-    let boundary = ct
+    let b = ct
         .strip_prefix("multipart/byteranges; boundary=")
         .unwrap()
         .to_owned();
@@ -148,8 +148,7 @@ async fn ranges_on_files() {
         "--{b}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Range: bytes 0-0/10\r\n\r\n0\
          \r\n--{b}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Range: bytes 3-4/10\r\n\r\n34\
          \r\n--{b}\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Range: bytes 8-9/10\r\n\r\n89\
-         \r\n--{b}--\r\n",
-        b = boundary
+         \r\n--{b}--\r\n"
     );
     assert_eq!(text, expected);
 
