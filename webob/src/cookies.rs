@@ -90,7 +90,7 @@ const RESERVED_NAMES: [&str; 8] = [
 ///
 /// let req = Request::blank("/")
 ///     .with_header("cookie", "a=1; junk; b=\"x\\\"y\"; a=2")
-///     .with_header("cookie", "c=caf%C3%A9");
+///     .with_added_header("cookie", "c=caf%C3%A9");
 /// let cookies = req.cookies();
 /// assert_eq!(cookies.len(), 4);
 /// assert_eq!(cookies.get("a"), Some("1"));

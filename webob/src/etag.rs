@@ -507,7 +507,7 @@ mod tests {
     fn request_headers() {
         let req = Request::blank("/")
             .with_header("if-none-match", "\"a\"")
-            .with_header("if-none-match", "\"b\"")
+            .with_added_header("if-none-match", "\"b\"")
             .with_header("if-match", "*")
             .with_header(
                 "if-modified-since",

@@ -361,7 +361,7 @@ mod tests {
     fn request_range() {
         let req = Request::blank("/").with_header("range", "bytes=1-2");
         assert_eq!(req.range().unwrap().specs(), &[FromTo(1, 2)]);
-        let twice = req.with_header("range", "bytes=3-4");
+        let twice = req.with_added_header("range", "bytes=3-4");
         assert_eq!(twice.range(), None);
         assert_eq!(Request::blank("/").range(), None);
     }

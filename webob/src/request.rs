@@ -402,10 +402,6 @@ impl Request {
         }
     }
 
-    pub(crate) fn body_limit(&self) -> u64 {
-        self.body_limit
-    }
-
     /// A copy of this request, body included (read whole first).
     pub async fn copy(&mut self) -> Result<Self, Error> {
         let body = self.body().await?;
