@@ -127,6 +127,41 @@ fn unquote(raw: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The charsets form text is decoded from.
+#[derive(Clone, Copy)]
+enum TextCharset {
+    Utf8,
+    Latin1,
+}
+
+fn text_charset(charset: Option<&str>) -> Option<TextCharset> {
+    let Some(charset) = charset else {
+        return Some(TextCharset::Utf8);
+    };
+    if ["utf-8", "utf8", "us-ascii", "ascii"]
+        .iter()
+        .any(|c| charset.eq_ignore_ascii_case(c))
+    {
+        Some(TextCharset::Utf8)
+    } else if ["iso-8859-1", "latin-1", "latin1", "l1"]
+        .iter()
+        .any(|c| charset.eq_ignore_ascii_case(c))
+    {
+        Some(TextCharset::Latin1)
+    } else {
+        None
+    }
+}
+
+/// Bytes into text without copying them when they are UTF-8 already;
+/// `None` when they are not valid in the charset.
+fn into_text(bytes: Vec<u8>, charset: TextCharset) -> Option<String> {
+    match charset {
+        TextCharset::Utf8 => String::from_utf8(bytes).ok(),
+        TextCharset::Latin1 => Some(bytes.iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
 /// Parses `application/x-www-form-urlencoded` text (a query string or a
 /// body). `what` names a pair in error messages (`"query parameter"`).
 pub(crate) fn parse_urlencoded(
@@ -136,6 +171,18 @@ pub(crate) fn parse_urlencoded(
     what: &str,
 ) -> Result<MultiDict<String>, Error> {
     let mut pairs = MultiDict::new();
+    if input.is_empty() {
+        return Ok(pairs);
+    }
+    // The charset is looked at once, not per pair: this loop is hot.
+    let Some(text) = text_charset(charset) else {
+        return Err(
+            Error::new(StatusCode::UNSUPPORTED_MEDIA_TYPE).with_message(format!(
+                "the {what}s are in an unsupported charset {:?}",
+                charset.unwrap_or_default()
+            )),
+        );
+    };
     for pair in input.split(|&b| b == b'&' || b == b';') {
         if pair.is_empty() {
             continue;
@@ -166,14 +213,19 @@ pub(crate) fn parse_urlencoded(
             ))
         };
         let key = unquote(raw_key).ok_or_else(bad_escape)?;
-        let key = decode_bytes(
-            &key,
-            charset,
-            &format!("name of the {what}"),
-            &String::from_utf8_lossy(raw_key),
-        )?;
+        let key = into_text(key, text).ok_or_else(|| {
+            bad_request(format!(
+                "the name of the {what} {} is not valid UTF-8",
+                shown(raw_key)
+            ))
+        })?;
         let value = unquote(raw_value).ok_or_else(bad_escape)?;
-        let value = decode_bytes(&value, charset, what, &key)?;
+        let value = into_text(value, text).ok_or_else(|| {
+            bad_request(format!(
+                "the {what} {} is not valid UTF-8",
+                shown(key.as_bytes())
+            ))
+        })?;
         pairs.add(key, value);
     }
     Ok(pairs)
