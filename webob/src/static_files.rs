@@ -128,7 +128,7 @@ impl App for FileApp {
     }
 }
 
-/// Serves a folder: the request's [`path_info`](RequestExt::path_info)
+/// Serves a folder: the request's [`path_info`](paste_core::RequestExt::path_info)
 /// names a file under the root (Paste's `StaticURLParser`, WebOb's
 /// `DirectoryApp`).
 ///
