@@ -4,7 +4,12 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use std::time::SystemTime;
+
+use http::header::{
+    ACCEPT_RANGES, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, EXPIRES,
+    LOCATION, VARY,
+};
 use http::{HeaderName, HeaderValue, StatusCode};
 use paste_core::{Body, Error};
 use serde::Serialize;
@@ -206,6 +211,101 @@ impl Response {
         if let Ok(value) = HeaderValue::from_str(&absolute) {
             self.inner.headers_mut().insert(LOCATION, value);
         }
+    }
+}
+
+/// # Typed header accessors
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use webob::Response;
+/// use webob::range::ContentRange;
+///
+/// let mut response = Response::text("partial");
+/// response.add_vary("Accept-Encoding");
+/// response.add_vary("accept-encoding"); // already there
+/// response.add_vary("Cookie");
+/// assert_eq!(response.vary(), ["Accept-Encoding", "Cookie"]);
+///
+/// let when = UNIX_EPOCH + Duration::from_secs(784_111_777);
+/// response.set_expires(when);
+/// assert_eq!(response.headers()["expires"], "Sun, 06 Nov 1994 08:49:37 GMT");
+/// assert_eq!(response.expires(), Some(when));
+///
+/// response.set_content_range(&ContentRange::new(0, 6, 100));
+/// assert_eq!(response.content_range().unwrap().to_string(), "bytes 0-6/100");
+/// ```
+impl Response {
+    /// The `Expires` date.
+    pub fn expires(&self) -> Option<SystemTime> {
+        crate::headers::parse_http_date(self.headers().get(EXPIRES)?.to_str().ok()?)
+    }
+
+    /// Sets `Expires`.
+    pub fn set_expires(&mut self, when: SystemTime) {
+        let value = crate::headers::fmt_http_date(when);
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            self.inner.headers_mut().insert(EXPIRES, value);
+        }
+    }
+
+    /// The header names in `Vary`, in order (all `Vary` headers).
+    pub fn vary(&self) -> Vec<String> {
+        self.inner
+            .headers()
+            .get_all(VARY)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Adds a header name to `Vary` unless it is there already (names
+    /// compare case-insensitively; `*` covers everything). An invalid name
+    /// is ignored.
+    pub fn add_vary(&mut self, name: &str) {
+        if HeaderName::from_bytes(name.as_bytes()).is_err() && name != "*" {
+            return;
+        }
+        let mut names = self.vary();
+        if names
+            .iter()
+            .any(|n| n == "*" || n.eq_ignore_ascii_case(name))
+        {
+            return;
+        }
+        names.push(name.to_owned());
+        if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
+            self.inner.headers_mut().insert(VARY, value);
+        }
+    }
+
+    /// The `Content-Range` header, parsed.
+    pub fn content_range(&self) -> Option<crate::range::ContentRange> {
+        crate::range::ContentRange::parse(self.headers().get(CONTENT_RANGE)?.to_str().ok()?)
+    }
+
+    /// Sets `Content-Range`.
+    pub fn set_content_range(&mut self, range: &crate::range::ContentRange) {
+        if let Ok(value) = HeaderValue::from_str(&range.to_string()) {
+            self.inner.headers_mut().insert(CONTENT_RANGE, value);
+        }
+    }
+
+    /// The `Content-Encoding` header (`gzip`, `br`…).
+    pub fn content_encoding(&self) -> Option<&str> {
+        self.headers().get(CONTENT_ENCODING)?.to_str().ok()
+    }
+
+    /// Sets `Accept-Ranges: bytes` (or `none` when `accept` is false).
+    pub fn set_accept_ranges(&mut self, accept: bool) {
+        let value = if accept { "bytes" } else { "none" };
+        self.inner
+            .headers_mut()
+            .insert(ACCEPT_RANGES, HeaderValue::from_static(value));
     }
 }
 
