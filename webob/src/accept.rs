@@ -32,97 +32,14 @@
 use http::HeaderName;
 use http::header::{ACCEPT, ACCEPT_CHARSET, ACCEPT_ENCODING, ACCEPT_LANGUAGE};
 
+use crate::headers::{is_token, parse_value, quote, split_outside_quotes};
+
 /// The most list elements read from one header; any further elements are
 /// ignored. This bounds the cost of matching `n` offers to `n × 256`.
 pub const MAX_ELEMENTS: usize = 256;
 
 /// The most parameters read from one element (`;a=1;b=2…`).
 const MAX_PARAMS: usize = 32;
-
-// ----- shared syntax (RFC 7230 §3.2.6), also used by cache_control and auth -----
-
-/// A `tchar` of RFC 7230.
-pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-/// A non-empty `token`.
-pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(is_tchar)
-}
-
-/// Splits `s` on `sep` outside quoted strings (minding `\"` escapes), trims
-/// each piece, drops empty pieces and stops after `max` pieces.
-pub(crate) fn split_outside_quotes(s: &str, sep: u8, max: usize) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    let mut in_quotes = false;
-    let mut i = 0;
-    while i < bytes.len() && pieces.len() < max {
-        match bytes[i] {
-            b'\\' if in_quotes => i += 1,
-            b'"' => in_quotes = !in_quotes,
-            b if b == sep && !in_quotes => {
-                // `sep` and `"` are ASCII, so these are char boundaries.
-                let piece = s[start..i].trim();
-                if !piece.is_empty() {
-                    pieces.push(piece);
-                }
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if pieces.len() < max && start <= s.len() {
-        let piece = s[start.min(s.len())..].trim();
-        if !piece.is_empty() {
-            pieces.push(piece);
-        }
-    }
-    pieces
-}
-
-/// A parameter value: a token, or a quoted string with its `\x` escapes
-/// undone. `None` when it is neither (an unterminated quote, a control
-/// character, stray characters after the closing quote).
-pub(crate) fn parse_value(s: &str) -> Option<String> {
-    let s = s.trim();
-    let Some(rest) = s.strip_prefix('"') else {
-        return is_token(s).then(|| s.to_owned());
-    };
-    let mut out = String::with_capacity(rest.len());
-    let mut chars = rest.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return chars.as_str().is_empty().then_some(out),
-            '\\' => out.push(chars.next()?),
-            c if c.is_control() && c != '\t' => return None,
-            c => out.push(c),
-        }
-    }
-    None
-}
-
-/// `value` as a quoted string: `"` and `\` escaped, control characters
-/// (CR, LF…) dropped so that the result can never split a header.
-pub(crate) fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// A `qvalue` (RFC 7231 §5.3.1) in thousandths: `0[.ddd]` or `1[.000]`.
 fn parse_qvalue(s: &str) -> Option<u16> {

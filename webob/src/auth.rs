@@ -23,7 +23,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use http::HeaderValue;
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 
-use crate::accept::{is_tchar, is_token, quote};
+use crate::headers::{is_tchar, is_token, quote};
 
 /// The most auth-params read from one header.
 const MAX_PARAMS: usize = 64;

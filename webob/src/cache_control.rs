@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, EXPIRES, LAST_MODIFIED, PRAGMA};
 
-use crate::accept::{is_tchar, is_token, parse_value, quote, split_outside_quotes};
+use crate::headers::{is_tchar, is_token, parse_value, quote, split_outside_quotes};
 
 /// The most directives read from one header; the rest are ignored.
 const MAX_DIRECTIVES: usize = 256;
