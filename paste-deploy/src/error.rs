@@ -160,7 +160,10 @@ impl Error {
 
     /// Keeps `source` as the cause.
     #[must_use]
-    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         self.inner.source = Some(source.into());
         self
     }
