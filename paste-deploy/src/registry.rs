@@ -39,17 +39,37 @@ impl fmt::Debug for Filter {
 pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
 
 /// A server: given the app, serves it (a `[server:]` section's result).
-pub struct Server(Box<dyn FnOnce(BoxApp) -> ServeFuture + Send>);
+pub struct Server {
+    serve: Box<dyn FnOnce(BoxApp) -> ServeFuture + Send>,
+    worker_threads: Option<usize>,
+}
 
 impl Server {
     /// A server from a function that serves an app.
     pub fn new(serve: impl FnOnce(BoxApp) -> ServeFuture + Send + 'static) -> Self {
-        Self(Box::new(serve))
+        Self {
+            serve: Box::new(serve),
+            worker_threads: None,
+        }
+    }
+
+    /// Says how many worker threads the runtime that drives this server
+    /// should have (the config's `threads`); whoever runs the server
+    /// (`paster serve`) builds its runtime accordingly.
+    #[must_use]
+    pub fn with_worker_threads(mut self, threads: usize) -> Self {
+        self.worker_threads = Some(threads.max(1));
+        self
+    }
+
+    /// The worker threads asked for, if any.
+    pub fn worker_threads(&self) -> Option<usize> {
+        self.worker_threads
     }
 
     /// Serves `app` until the server stops.
     pub fn serve(self, app: BoxApp) -> ServeFuture {
-        (self.0)(app)
+        (self.serve)(app)
     }
 }
 
@@ -257,7 +277,7 @@ fn find<T: Clone>(
                 .keys()
                 .filter(|a| map.contains_key(aliases[*a].as_str())),
         )
-        .filter(|n| edit_distance(n, asked) <= 2 || n.ends_with(&format!("#{asked}")))
+        .filter(|n| edit_distance(last_part(n), last_part(asked)) <= 2)
         .map(|n| format!("{n:?}"))
         .collect::<Vec<_>>();
     let mut message = format!("no {kind} factory {asked:?} is registered");
@@ -270,6 +290,11 @@ fn find<T: Clone>(
         message.push_str(&format!(" (registered: {})", names.join(", ")));
     }
     Err(Error::new(ErrorKind::UnknownFactory, message))
+}
+
+/// `egg:Dist#name` → `name`: what a person means by a factory's name.
+fn last_part(name: &str) -> &str {
+    name.rsplit(['#', ':']).next().unwrap_or(name)
 }
 
 /// Levenshtein distance, for "did you mean".
