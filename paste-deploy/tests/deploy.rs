@@ -27,9 +27,13 @@ async fn body(app: &BoxApp) -> String {
 fn registry() -> Registry {
     let mut registry = Registry::new();
     registry
-        .app("record", |_global, local| Ok(text_app(format!("{local:?}"))))
+        .app("record", |_global, local| {
+            Ok(text_app(format!("{local:?}")))
+        })
         .alias("Test#record", "record")
-        .app("echo", |_global, local| Ok(text_app(local.require("text")?.to_owned())))
+        .app("echo", |_global, local| {
+            Ok(text_app(local.require("text")?.to_owned()))
+        })
         .composite("pick", |loader, _global, local| {
             let mut loaded = Vec::new();
             for (key, name) in local.iter() {
@@ -95,7 +99,11 @@ fn locals_globals_and_here() {
     let here = fixtures().display().to_string();
     assert_eq!(
         local(&config),
-        pairs(&[("setting1", "foo"), ("setting2", "bar"), ("apppath", &format!("{here}/app"))])
+        pairs(&[
+            ("setting1", "foo"),
+            ("setting2", "bar"),
+            ("apppath", &format!("{here}/app"))
+        ])
     );
     assert_eq!(config.global.get("def1"), Some("a"));
     assert_eq!(config.global.get("here"), Some(here.as_str()));
@@ -115,7 +123,10 @@ fn set_writes_globals_and_the_outer_section_wins_through_use() {
     assert_eq!(test3.global.get("def1"), Some("test3"));
     assert_eq!(
         local(&test3),
-        pairs(&[("another", "TEST"), ("setting2", "bar\nwith a continuation")])
+        pairs(&[
+            ("another", "TEST"),
+            ("setting2", "bar\nwith a continuation")
+        ])
     );
 }
 
@@ -128,7 +139,9 @@ fn get_reads_globals_after_every_set() {
 
 #[test]
 fn caller_globals_override_defaults_in_interpolation_too() {
-    let globals: Conf = [("def1", "from-caller"), ("inherit", "bazbar")].into_iter().collect();
+    let globals: Conf = [("def1", "from-caller"), ("inherit", "bazbar")]
+        .into_iter()
+        .collect();
     let config = config("test_global_conf", &globals);
     // PasteDeploy would give port = a here: it ignores caller values that
     // [DEFAULT] defines when interpolating.
@@ -173,7 +186,12 @@ fn names_fragments_aliases_and_bare_sections() {
     let dir = fixtures();
     // An explicit name wins over the fragment.
     let config = registry
-        .app_config("config:config.ini#ignored", Some("alias"), Some(&dir), &Conf::new())
+        .app_config(
+            "config:config.ini#ignored",
+            Some("alias"),
+            Some(&dir),
+            &Conf::new(),
+        )
         .unwrap();
     assert_eq!(local(&config), pairs(&[("via", "application")]));
     // With neither, the name is main, and a bare [app] answers to it.
@@ -183,7 +201,12 @@ fn names_fragments_aliases_and_bare_sections() {
     assert_eq!(local(&config), pairs(&[("bare", "yes")]));
     // The scheme is case-insensitive; a paste.app_factory key names a factory.
     let config = registry
-        .app_config("CONFIG:config.ini#bare-call", None, Some(&dir), &Conf::new())
+        .app_config(
+            "CONFIG:config.ini#bare-call",
+            None,
+            Some(&dir),
+            &Conf::new(),
+        )
         .unwrap();
     assert_eq!(local(&config), pairs(&[("x", "1")]));
 }
@@ -191,7 +214,12 @@ fn names_fragments_aliases_and_bare_sections() {
 #[tokio::test]
 async fn composites_load_the_apps_they_name() {
     let app = registry()
-        .load_app("config:config.ini#urls", None, Some(&fixtures()), &Conf::new())
+        .load_app(
+            "config:config.ini#urls",
+            None,
+            Some(&fixtures()),
+            &Conf::new(),
+        )
         .unwrap();
     assert_eq!(body(&app).await, "first,second");
 }
@@ -242,17 +270,23 @@ fn every_error_says_what_and_where() {
         (
             "no-next",
             ErrorKind::BadSection,
-            format!("{file}:7 [filter-app:no-next]: the [filter-app:no-next] section is missing a \"next\" setting"),
+            format!(
+                "{file}:7 [filter-app:no-next]: the [filter-app:no-next] section is missing a \"next\" setting"
+            ),
         ),
         (
             "no-pipeline",
             ErrorKind::BadSection,
-            format!("{file}:10 [pipeline:no-pipeline]: the [pipeline:no-pipeline] section is missing a \"pipeline\" setting"),
+            format!(
+                "{file}:10 [pipeline:no-pipeline]: the [pipeline:no-pipeline] section is missing a \"pipeline\" setting"
+            ),
         ),
         (
             "extra",
             ErrorKind::BadSection,
-            format!("{file}:13 [pipeline:extra]: the [pipeline:extra] section has extra (disallowed) settings: k1, k2"),
+            format!(
+                "{file}:13 [pipeline:extra]: the [pipeline:extra] section has extra (disallowed) settings: k1, k2"
+            ),
         ),
         (
             "empty",
@@ -262,32 +296,46 @@ fn every_error_says_what_and_where() {
         (
             "no-loader",
             ErrorKind::NoLoader,
-            format!("{file}:21 [app:no-loader]: no loader given: the section has neither `use` nor one of paste.app_factory, paste.composite_factory, paste.composit_factory"),
+            format!(
+                "{file}:21 [app:no-loader]: no loader given: the section has neither `use` nor one of paste.app_factory, paste.composite_factory, paste.composit_factory"
+            ),
         ),
         (
             "two-protocols",
             ErrorKind::BadSection,
-            format!("{file}:24 [app:two-protocols]: multiple protocols given: paste.app_factory = Test#record, paste.composite_factory = Test#pick"),
+            format!(
+                "{file}:24 [app:two-protocols]: multiple protocols given: paste.app_factory = Test#record, paste.composite_factory = Test#pick"
+            ),
         ),
         (
             "loop-a",
             ErrorKind::Cycle,
-            format!("{file}:28 [app:loop-a]: a cycle of references: errors.ini[app:loop-a] -> errors.ini[app:loop-b] -> errors.ini[app:loop-a]"),
+            format!(
+                "{file}:28 [app:loop-a]: a cycle of references: errors.ini[app:loop-a] -> errors.ini[app:loop-b] -> errors.ini[app:loop-a]"
+            ),
         ),
         (
             "bad-get",
             ErrorKind::MissingValue,
-            format!("{file}:36 [app:bad-get]: get x = nope: there is no global \"nope\" (globals: here, __file__)"),
+            format!(
+                "{file}:36 [app:bad-get]: get x = nope: there is no global \"nope\" (globals: here, __file__)"
+            ),
         ),
         (
             "unknown",
             ErrorKind::UnknownFactory,
-            format!("{file}:39 [app:unknown]: no app factory \"egg:Test#recrod\" is registered; did you mean \"record\" or \"Test#record\"? (registered: echo, pick, record)"),
+            format!(
+                "{file}:39 [app:unknown]: no app factory \"egg:Test#recrod\" is registered; did you mean \"record\" or \"Test#record\"? (registered: echo, pick, record)"
+            ),
         ),
     ];
     for (name, kind, message) in cases {
         let err = error("config:errors.ini", name);
-        assert_eq!((err.kind(), err.to_string()), (*kind, message.clone()), "{name}");
+        assert_eq!(
+            (err.kind(), err.to_string()),
+            (*kind, message.clone()),
+            "{name}"
+        );
     }
 }
 
@@ -296,7 +344,11 @@ fn interpolation_errors_name_the_value() {
     let err = error("config:errors.ini", "bad-interp");
     assert_eq!(err.kind(), ErrorKind::Interpolation);
     let file = fixtures().join("errors.ini").display().to_string();
-    assert!(err.to_string().starts_with(&format!("{file}:43 [app:bad-interp]: ")), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{file}:43 [app:bad-interp]: ")),
+        "{err}"
+    );
     assert!(err.to_string().contains("missing"), "{err}");
 }
 

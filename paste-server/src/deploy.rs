@@ -73,7 +73,10 @@ fn http_factory(_global: &Conf, local: &Conf) -> Result<DeployServer, Error> {
         } else if !KNOWN.contains(&key) {
             let mut err = Error::new(
                 ErrorKind::BadValue,
-                format!("unknown setting {key:?} for the http server (known: {})", KNOWN.join(", ")),
+                format!(
+                    "unknown setting {key:?} for the http server (known: {})",
+                    KNOWN.join(", ")
+                ),
             );
             if let Some(at) = local.location(key) {
                 err = err.at(at.clone());
@@ -116,7 +119,10 @@ fn http_factory(_global: &Conf, local: &Conf) -> Result<DeployServer, Error> {
             None
         } else {
             Some(HeaderValue::from_str(version).map_err(|_| {
-                Error::new(ErrorKind::BadValue, format!("bad value for server_version: {version:?}"))
+                Error::new(
+                    ErrorKind::BadValue,
+                    format!("bad value for server_version: {version:?}"),
+                )
             })?)
         };
         server = server.server_header(value);
@@ -143,7 +149,11 @@ fn http_factory(_global: &Conf, local: &Conf) -> Result<DeployServer, Error> {
 
 #[cfg(feature = "tls")]
 fn tls(server: Server, local: &Conf) -> Result<Server, Error> {
-    let files = match (local.get("tls_cert"), local.get("tls_key"), local.get("ssl_pem")) {
+    let files = match (
+        local.get("tls_cert"),
+        local.get("tls_key"),
+        local.get("ssl_pem"),
+    ) {
         (Some(cert), Some(key), _) => Some((cert, key)),
         (None, None, Some(pem)) => Some((pem, pem)),
         (None, None, None) => None,
@@ -164,7 +174,10 @@ fn tls(server: Server, local: &Conf) -> Result<Server, Error> {
 
 #[cfg(not(feature = "tls"))]
 fn tls(server: Server, local: &Conf) -> Result<Server, Error> {
-    if ["tls_cert", "tls_key", "ssl_pem"].iter().any(|k| local.contains_key(k)) {
+    if ["tls_cert", "tls_key", "ssl_pem"]
+        .iter()
+        .any(|k| local.contains_key(k))
+    {
         return Err(Error::new(
             ErrorKind::BadValue,
             "TLS settings given, but paste-server was built without its `tls` feature",

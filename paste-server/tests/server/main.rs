@@ -4,6 +4,8 @@
 
 mod common;
 
+#[cfg(feature = "deploy")]
+mod deploy;
 mod errors;
 mod http1;
 mod http2;
