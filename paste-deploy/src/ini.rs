@@ -869,7 +869,10 @@ impl IniDocument {
                 .at(Location::default().in_section(section)))
         };
         if section.is_empty() || section.contains(['\n', '\r']) {
-            return bad(format!("cannot write the section name {section:?}"));
+            return Err(Error::new(
+                ErrorKind::BadValue,
+                format!("cannot write the section name {section:?}"),
+            ));
         }
         if key.is_empty()
             || key.trim() != key
