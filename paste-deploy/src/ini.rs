@@ -953,11 +953,9 @@ impl IniDocument {
             },
             None => expected.push((section.to_owned(), vec![(key.to_owned(), normalized)])),
         }
-        let sections = scan(lines.iter().map(|l| l.text.as_str()), None);
-        match sections {
-            Ok(sections) if snapshot(&sections) == expected => {
-                self.lines = lines;
-                self.sections = sections;
+        match self.rebuilt(&lines) {
+            Ok(document) if snapshot(&document.sections) == expected => {
+                *self = document;
                 Ok(())
             }
             _ => bad(format!(
@@ -986,14 +984,35 @@ impl IniDocument {
         {
             last.end = "";
         }
-        match scan(lines.iter().map(|l| l.text.as_str()), None) {
-            Ok(sections) => {
-                self.lines = lines;
-                self.sections = sections;
+        // A line ending in `\r` now followed by an empty line ending in
+        // `\n` would merge with it: it takes the removed lines' ending.
+        let merges = lines
+            .get(start)
+            .is_some_and(|next| next.text.is_empty() && next.end.starts_with('\n'));
+        if merges
+            && let Some(previous) = start.checked_sub(1).and_then(|i| lines.get_mut(i))
+            && previous.end == "\r"
+        {
+            previous.end = last_end;
+        }
+        match self.rebuilt(&lines) {
+            Ok(document) => {
+                *self = document;
                 true
             }
             Err(_) => false,
         }
+    }
+
+    /// The document `lines` make, read again from their text so that its
+    /// structure is what a reader of the output will see.
+    fn rebuilt(&self, lines: &[Line]) -> Result<Self, Error> {
+        let mut text = String::from(if self.bom { "\u{feff}" } else { "" });
+        for line in lines {
+            text.push_str(&line.text);
+            text.push_str(line.end);
+        }
+        Self::parse(&text)
     }
 
     /// The text of the 1-based line `n`.
@@ -1095,18 +1114,24 @@ fn entry_lines(prefix: &str, indent: &str, parts: &[String]) -> Vec<String> {
 /// one and the new last line goes without.
 fn insert_lines(lines: &mut Vec<Line>, after: usize, texts: Vec<String>, nl: &'static str) {
     let after = after.min(lines.len());
+    // New lines end like the line before them: that line's ending was
+    // valid before the line after them, so it cannot merge with it (a
+    // `\r` followed by an empty line ending in `\n` would read as `\r\n`).
+    let mut end = nl;
     let mut last_end = nl;
-    if after == lines.len()
-        && let Some(last) = lines.last_mut()
-        && last.end.is_empty()
-    {
-        last.end = nl;
-        last_end = "";
+    if let Some(previous) = after.checked_sub(1).and_then(|i| lines.get_mut(i)) {
+        if previous.end.is_empty() {
+            previous.end = nl;
+            last_end = "";
+        } else {
+            end = previous.end;
+            last_end = previous.end;
+        }
     }
     let count = texts.len();
     let new = texts.into_iter().enumerate().map(|(i, text)| Line {
         text,
-        end: if i + 1 == count { last_end } else { nl },
+        end: if i + 1 == count { last_end } else { end },
     });
     lines.splice(after..after, new);
 }

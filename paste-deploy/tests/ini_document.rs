@@ -335,7 +335,37 @@ fn set_accepts_odd_but_valid_section_names() {
     assert_eq!(d.get("a]b", "k").as_deref(), Some("2"));
 }
 
+#[test]
+fn set_with_mixed_line_ends_does_not_merge_lines() {
+    // New lines end like the line before them: `\r` then an empty line
+    // ending in `\n` would read as one `\r\n`.
+    let mut d = doc("[x]\r[s]\n\n[t]\n");
+    d.set("s", "a", "1").unwrap();
+    assert_eq!(d.to_string(), "[x]\r[s]\na = 1\n\n[t]\n");
+    let mut d = doc("[s]\ra = 1\r\n\n");
+    d.set("s", "b", "2\n\n3").unwrap();
+    assert_eq!(d.to_string(), "[s]\ra = 1\r\nb = 2\r\n\r\n    3\r\n\n");
+    assert_consistent(&d);
+}
+
+#[test]
+fn only_one_bom_is_skipped() {
+    let e = IniDocument::parse("\u{feff}\u{feff}[a]\n").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 1: expected a `[section]` header before \"\\u{feff}[a]\""
+    );
+}
+
 // ---- remove
+
+#[test]
+fn remove_with_mixed_line_ends_does_not_merge_lines() {
+    let mut d = doc("[s]\ra = 1\n\nb = 2\n");
+    assert!(d.remove("s", "a"));
+    assert_eq!(d.to_string(), "[s]\n\nb = 2\n");
+    assert_eq!(d.get("s", "b").as_deref(), Some("2"));
+}
 
 #[test]
 fn remove_takes_the_line_and_its_continuations() {
