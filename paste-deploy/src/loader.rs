@@ -406,6 +406,11 @@ impl<'r> Session<'r> {
             _ => {
                 let mut context =
                     self.use_or_protocol(kind, file, section, &mut local, &global, here)?;
+                // A composite loads the names it is given from the file it is
+                // defined in (the innermost section that says so).
+                if let Build::App(AppMaker::Composite(_), defined_in @ None) = &mut context.build {
+                    *defined_in = Some(Arc::clone(file));
+                }
                 context.global.extend(&additions);
                 context.additions.extend(&additions);
                 context.local.extend(&local);
