@@ -15,11 +15,11 @@ use paste_deploy::{Conf, Filter, Registry};
 fn config() -> String {
     let mut text =
         String::from("[DEFAULT]\nroot = /srv\ndebug = false\n\n[pipeline:main]\npipeline =");
-    for i in 0..9 {
+    for i in 0..13 {
         write!(text, " f{i}").unwrap();
     }
     text.push_str(" site\n\n");
-    for i in 0..9 {
+    for i in 0..13 {
         write!(
             text,
             "[filter:f{i}]\nuse = egg:Bench#tag\nname = f{i}\nlog = %(root)s/log/f{i}.log\n\n"
@@ -27,11 +27,11 @@ fn config() -> String {
         .unwrap();
     }
     text.push_str("[composite:site]\nuse = egg:Bench#map\n");
-    for i in 0..9 {
+    for i in 0..13 {
         writeln!(text, "/a{i} = a{i}").unwrap();
     }
     text.push('\n');
-    for i in 0..9 {
+    for i in 0..13 {
         write!(
             text,
             "[app:a{i}]\nuse = base\nset mount = /a{i}\nget where = mount\ntitle = App {i} at %(root)s\n\n"

@@ -598,15 +598,17 @@ impl Session<'_> {
         let result = match context.build {
             Build::App(AppMaker::App(factory), _) => factory(&context.global, &context.local),
             Build::App(AppMaker::Composite(factory), file) => {
-                let mut chain = self.chain.borrow().clone();
-                chain.push(context.id.clone());
+                // The composite's loads share this session (files read
+                // once) and its chain (a composite naming itself is a cycle).
+                self.chain.borrow_mut().push(context.id.clone());
                 let loader = Loader {
-                    registry: self.registry,
+                    session: self,
                     file,
                     globals: context.global.clone(),
-                    chain,
                 };
-                factory(&loader, &context.global, &context.local)
+                let built = factory(&loader, &context.global, &context.local);
+                self.chain.borrow_mut().pop();
+                built
             }
             Build::Pipeline(filters, app) => {
                 let filters = filters
@@ -682,34 +684,30 @@ impl Context {
 
 /// Given to composite factories: loads the apps, filters and servers a
 /// composite names, from the file the composite is defined in, with the
-/// same globals.
+/// same globals, sharing the load's cache of files and its cycle checks.
 pub struct Loader<'a> {
-    registry: &'a Registry,
+    session: &'a Session<'a>,
     file: Option<Arc<IniFile>>,
     globals: Conf,
-    chain: Vec<String>,
 }
 
 impl Loader<'_> {
     /// Builds the app called `name` (a section name or a URI).
     pub fn get_app(&self, name: &str) -> Result<BoxApp, Error> {
-        let session = Session::new(self.registry, self.chain.clone());
-        let context = self.resolve(&session, Kind::App, name)?;
-        session.build_app(context)
+        let context = self.resolve(Kind::App, name)?;
+        self.session.build_app(context)
     }
 
     /// Builds the filter called `name`.
     pub fn get_filter(&self, name: &str) -> Result<Filter, Error> {
-        let session = Session::new(self.registry, self.chain.clone());
-        let context = self.resolve(&session, Kind::Filter, name)?;
-        session.build_filter(context)
+        let context = self.resolve(Kind::Filter, name)?;
+        self.session.build_filter(context)
     }
 
     /// Builds the server called `name`.
     pub fn get_server(&self, name: &str) -> Result<Server, Error> {
-        let session = Session::new(self.registry, self.chain.clone());
-        let context = self.resolve(&session, Kind::Server, name)?;
-        session.build_server(context)
+        let context = self.resolve(Kind::Server, name)?;
+        self.session.build_server(context)
     }
 
     /// The globals the composite was given.
@@ -717,10 +715,10 @@ impl Loader<'_> {
         &self.globals
     }
 
-    fn resolve(&self, session: &Session<'_>, kind: Kind, name: &str) -> Result<Context, Error> {
+    fn resolve(&self, kind: Kind, name: &str) -> Result<Context, Error> {
         match &self.file {
-            Some(file) => session.reference(kind, name, file, &self.globals),
-            None => session.uri(kind, name, None, None, &self.globals),
+            Some(file) => self.session.reference(kind, name, file, &self.globals),
+            None => self.session.uri(kind, name, None, None, &self.globals),
         }
     }
 }

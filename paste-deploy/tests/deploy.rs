@@ -264,7 +264,7 @@ fn every_error_says_what_and_where() {
             "nothing",
             ErrorKind::MissingSection,
             format!(
-                "{file}: no section \"nothing\" (prefixed by \"app\", \"application\", \"composite\", \"composit\", \"pipeline\" or \"filter-app\") found in config; there are [app:both], [composite:both], [filter-app:no-next], [pipeline:no-pipeline], [pipeline:extra], [pipeline:empty], [app:no-loader], [app:two-protocols], [app:loop-a], [app:loop-b], [app:bad-get], [app:unknown], [app:bad-interp], [app:app]"
+                "{file}: no section \"nothing\" (prefixed by \"app\", \"application\", \"composite\", \"composit\", \"pipeline\" or \"filter-app\") found in config; there are [app:both], [composite:both], [filter-app:no-next], [pipeline:no-pipeline], [pipeline:extra], [pipeline:empty], [app:no-loader], [app:two-protocols], [app:loop-a], [app:loop-b], [app:bad-get], [app:unknown], [app:bad-interp], [app:app], [composite:self]"
             ),
         ),
         (
@@ -359,6 +359,49 @@ fn cycles_across_files_are_a_chain_not_a_stack_overflow() {
     assert!(
         err.to_string().ends_with(
             "a cycle of references: cycle-a.ini[app:main] -> cycle-b.ini[app:main] -> cycle-a.ini[app:main]"
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn server_runners_and_filter_apps_load_as_servers_and_filters() {
+    let mut registry = registry();
+    let ran = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = std::sync::Arc::clone(&ran);
+    registry.server_runner("runner", move |app, _global, local| {
+        let seen = std::sync::Arc::clone(&seen);
+        let port = local.get("port").unwrap_or_default().to_owned();
+        Box::pin(async move {
+            *seen.lock().unwrap() = Some((port, body(&app).await));
+            Ok(())
+        })
+    });
+    let dir = fixtures();
+    let server = registry
+        .load_server("config:config.ini", None, Some(&dir), &Conf::new())
+        .unwrap();
+    assert_eq!(server.worker_threads(), None);
+    server.serve(text_app("served".to_owned())).await.unwrap();
+    assert_eq!(
+        ran.lock().unwrap().clone(),
+        Some(("9999".to_owned(), "served".to_owned()))
+    );
+    // A filter-app factory used as a [filter:] is a filter.
+    let filter = registry
+        .load_filter("config:config.ini#solo", None, Some(&dir), &Conf::new())
+        .unwrap();
+    let app = filter.apply(text_app("inner".to_owned())).unwrap();
+    assert_eq!(body(&app).await, "[solo:inner]");
+}
+
+#[test]
+fn a_composite_naming_itself_is_a_cycle() {
+    let err = error("config:errors.ini", "self");
+    assert_eq!(err.kind(), ErrorKind::Cycle, "{err}");
+    assert!(
+        err.to_string().ends_with(
+            "a cycle of references: errors.ini[composite:self] -> errors.ini[composite:self]"
         ),
         "{err}"
     );
