@@ -205,7 +205,7 @@ impl UrlMap {
         let exc = HttpException::new(StatusCode::NOT_FOUND)
             .with_detail(format!(
                 "No application is mounted at {}",
-                percent_decode_lossy(req.path_info())
+                display_path(req.path_info())
             ))
             .with_comment(comment);
         Ok(exc.to_response(&req).into_inner())
@@ -374,6 +374,22 @@ fn percent_decode(raw: &str) -> Vec<u8> {
         } else {
             out.push(bytes[i]);
             i += 1;
+        }
+    }
+    out
+}
+
+/// The path decoded for people, control characters left encoded.
+fn display_path(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in percent_decode_lossy(raw).chars() {
+        if c.is_control() {
+            let mut utf8 = [0; 4];
+            for byte in c.encode_utf8(&mut utf8).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            out.push(c);
         }
     }
     out
