@@ -4,7 +4,7 @@
 //! [`Recursive`] puts a [`Forwarder`] in every request's extensions. An app
 //! below it calls [`forward`] to answer with another path of the same
 //! application (the request is re-dispatched, method, headers and body
-//! kept), or [`include`] to fetch another path as a `GET` and use its
+//! kept), or [`include()`] to fetch another path as a `GET` and use its
 //! response, for instance inside its own page.
 
 use std::fmt;
@@ -108,7 +108,7 @@ impl Forwarder {
     }
 
     /// Fetches `target` as a bodiless `GET` with the headers of `req`;
-    /// see [`include`]. The future does not borrow `req`.
+    /// see [`include()`]. The future does not borrow `req`.
     pub fn include(
         &self,
         req: &Request,
