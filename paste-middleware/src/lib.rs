@@ -4,6 +4,9 @@
 pub mod auth;
 pub mod cascade;
 pub mod config;
+#[cfg(feature = "deploy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "deploy")))]
+pub mod deploy;
 pub mod error_catcher;
 pub mod errordocument;
 pub mod filter;
