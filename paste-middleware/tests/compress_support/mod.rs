@@ -1,0 +1,165 @@
+//! A server on 127.0.0.1:0 and a tiny raw HTTP/1.1 client, shared by the
+//! `compress_*` tests.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use paste_core::App;
+use paste_server::{Handle, Server};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+
+/// A server running in the background of a test.
+pub struct Running {
+    pub addr: SocketAddr,
+    handle: Handle,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        self.handle.shutdown();
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+pub fn start<A: App>(app: A) -> Running {
+    let server = Server::bind("127.0.0.1:0").unwrap().handle_signals(false);
+    let addr = server.local_addr().unwrap();
+    let handle = server.handle();
+    let task = tokio::spawn(server.serve(app));
+    Running { addr, handle, task }
+}
+
+/// One connection, read response by response and chunk by chunk.
+pub struct Conn {
+    reader: BufReader<TcpStream>,
+}
+
+#[derive(Debug, Default)]
+pub struct Head {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Head {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+impl Conn {
+    pub async fn open(addr: SocketAddr) -> Self {
+        Self {
+            reader: BufReader::new(TcpStream::connect(addr).await.unwrap()),
+        }
+    }
+
+    pub async fn send(&mut self, request: &str) {
+        self.reader
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .unwrap();
+    }
+
+    pub async fn head(&mut self) -> Head {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).await.unwrap();
+        let status = line.split(' ').nth(1).unwrap().parse().unwrap();
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).await.unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap();
+            headers.push((name.to_owned(), value.trim().to_owned()));
+        }
+        Head { status, headers }
+    }
+
+    /// The next chunk of a chunked body; `None` at the last (empty) one.
+    pub async fn chunk(&mut self) -> Option<Vec<u8>> {
+        let mut size = String::new();
+        self.reader.read_line(&mut size).await.unwrap();
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        let mut chunk = vec![0; size + 2];
+        self.reader.read_exact(&mut chunk).await.unwrap();
+        chunk.truncate(size);
+        if size == 0 { None } else { Some(chunk) }
+    }
+
+    /// The whole body of a response with this head.
+    pub async fn body(&mut self, head: &Head) -> Vec<u8> {
+        if let Some(len) = head.header("content-length") {
+            let mut body = vec![0; len.parse().unwrap()];
+            self.reader.read_exact(&mut body).await.unwrap();
+            body
+        } else if head.header("transfer-encoding") == Some("chunked") {
+            let mut body = Vec::new();
+            while let Some(chunk) = self.chunk().await {
+                body.extend_from_slice(&chunk);
+            }
+            body
+        } else {
+            let mut body = Vec::new();
+            self.reader.read_to_end(&mut body).await.unwrap();
+            body
+        }
+    }
+}
+
+/// Sends `request` on a new connection and reads the response.
+pub async fn request(addr: SocketAddr, request: &str) -> (Head, Vec<u8>) {
+    let mut conn = Conn::open(addr).await;
+    conn.send(request).await;
+    let head = conn.head().await;
+    let body = conn.body(&head).await;
+    (head, body)
+}
+
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// A body fed by the test through a channel, chunk by chunk.
+pub fn channel_body() -> (tokio::sync::mpsc::Sender<&'static str>, paste_core::Body) {
+    struct Rx(tokio::sync::mpsc::Receiver<&'static str>);
+    impl futures_core::Stream for Rx {
+        type Item = Result<&'static str, std::convert::Infallible>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            self.0.poll_recv(cx).map(|c| c.map(Ok))
+        }
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    (tx, paste_core::Body::from_stream(Rx(rx)))
+}
