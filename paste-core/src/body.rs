@@ -68,13 +68,7 @@ impl Body {
         }
         let body = slot.expect("the slot is only emptied by the downcast above");
         Self {
-            kind: Kind::Boxed(
-                body.map_frame(|frame| {
-                    frame.map_data(|mut data| data.copy_to_bytes(data.remaining()))
-                })
-                .map_err(|err| Error::from_boxed(err.into()))
-                .boxed_unsync(),
-            ),
+            kind: Kind::Boxed(Adapted { inner: body }.boxed_unsync()),
         }
     }
 
@@ -260,6 +254,44 @@ where
     }
 }
 
+pin_project_lite::pin_project! {
+    /// Any body as one of `Bytes` and `Error`, keeping its size hint and
+    /// end-of-stream (http-body-util's `MapFrame` drops the size hint, which
+    /// made servers send every wrapped body chunked).
+    struct Adapted<B> {
+        #[pin]
+        inner: B,
+    }
+}
+
+impl<B> http_body::Body for Adapted<B>
+where
+    B: http_body::Body,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let frame = ready!(self.project().inner.poll_frame(cx));
+        Poll::Ready(frame.map(|frame| match frame {
+            Ok(frame) => Ok(frame.map_data(|mut data| data.copy_to_bytes(data.remaining()))),
+            Err(err) => Err(Error::from_boxed(err.into())),
+        }))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// A body cut at a byte limit with a 413 error.
 struct Limited {
     inner: Body,
@@ -383,6 +415,15 @@ mod tests {
         fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
             Poll::Ready(self.0.next())
         }
+    }
+
+    #[test]
+    fn a_wrapped_body_keeps_its_size_hint() {
+        // Regression: http-body-util's MapFrame dropped it, so every
+        // wrapped body went out chunked.
+        let body = Body::new(http_body_util::Full::new(Bytes::from_static(b"abcd")));
+        assert_eq!(http_body::Body::size_hint(&body).exact(), Some(4));
+        assert!(!http_body::Body::is_end_stream(&body));
     }
 
     #[test]

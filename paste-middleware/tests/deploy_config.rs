@@ -35,7 +35,10 @@ async fn a_paste_config_loads_unchanged() {
     let (status, page) = get(&app, "/some/where?q=1").await;
     assert_eq!(status, 200);
     assert!(page.contains("/some/where"), "{page}");
-    assert_eq!(get(&app, "/files/hello.txt").await, (200, "static hello".to_owned()));
+    assert_eq!(
+        get(&app, "/files/hello.txt").await,
+        (200, "static hello".to_owned())
+    );
     assert_eq!(get(&app, "/files/../site.ini").await.0, 404);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -53,7 +56,9 @@ fn a_bad_urlmap_key_names_its_line() {
     let file = dir.join("site.ini").display().to_string();
     assert_eq!(
         err.to_string(),
-        format!("{file}:3 [composite:main]: bad setting blog = \"test\": is not a path, a domain entry or a URL")
+        format!(
+            "{file}:3 [composite:main]: bad setting blog = \"test\": is not a path, a domain entry or a URL"
+        )
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
