@@ -385,7 +385,7 @@ where
             _ => return refuse,
         };
         let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
-        if uri != target && uri != req.uri().to_string() {
+        if uri != target && *req.uri() != *uri {
             return Verdict::WrongUri;
         }
         let Some(key) = self.open_nonce(nonce) else {
