@@ -93,10 +93,10 @@ impl DigestAlgorithm {
 /// ```
 /// use paste_middleware::auth::digest::{DigestAlgorithm, digest_password};
 ///
-/// // RFC 7616 §3.9.1.
+/// // The user of RFC 7616 §3.9.1.
 /// assert_eq!(
 ///     digest_password("Mufasa", "http-auth@example.org", "Circle of Life", DigestAlgorithm::Md5),
-///     "0b3f7d0b0a7b1d1ba6a21fa4b3a3cf38"
+///     "3d78807defe7de2157e2b0b6573a855f"
 /// );
 /// ```
 pub fn digest_password(
@@ -394,11 +394,13 @@ where
         let Some(ha1) = (self.lookup)(username, algorithm) else {
             return refuse;
         };
-        let ha2 = algorithm.hex(&format!("{}:{uri}", req.method().as_str()));
-        let expected = algorithm.hex(&format!(
-            "{}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}",
-            ha1.to_ascii_lowercase()
-        ));
+        let expected = response_hex(
+            algorithm,
+            &ha1,
+            [nonce, nc, cnonce, qop],
+            req.method().as_str(),
+            uri,
+        );
         let given = response.to_ascii_lowercase();
         if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
             return refuse;
@@ -452,6 +454,21 @@ impl<A, F> fmt::Debug for DigestAuth<A, F> {
     }
 }
 
+/// The `response` a client must send: `H(HA1:nonce:nc:cnonce:qop:H(method:uri))`.
+fn response_hex(
+    algorithm: DigestAlgorithm,
+    ha1: &str,
+    [nonce, nc, cnonce, qop]: [&str; 4],
+    method: &str,
+    uri: &str,
+) -> String {
+    let ha2 = algorithm.hex(&format!("{method}:{uri}"));
+    algorithm.hex(&format!(
+        "{}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}",
+        ha1.to_ascii_lowercase()
+    ))
+}
+
 fn keyed(secret: &[u8]) -> HmacSha256 {
     // HMAC takes keys of any length.
     HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length")
@@ -466,6 +483,33 @@ fn now_ms() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 7616 §3.9.1, both algorithms.
+    #[test]
+    fn rfc_7616_example_responses() {
+        let params = [
+            "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
+            "00000001",
+            "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+            "auth",
+        ];
+        for (algorithm, expected) in [
+            (DigestAlgorithm::Md5, "8ca523f5e9506fed4657c9700eebdbec"),
+            (
+                DigestAlgorithm::Sha256,
+                "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
+            ),
+        ] {
+            let ha1 = digest_password(
+                "Mufasa",
+                "http-auth@example.org",
+                "Circle of Life",
+                algorithm,
+            );
+            let got = response_hex(algorithm, &ha1, params, "GET", "/dir/index.html");
+            assert_eq!(got, expected, "{algorithm:?}");
+        }
+    }
 
     #[test]
     fn the_count_map_stays_bounded_and_evicted_nonces_stay_dead() {

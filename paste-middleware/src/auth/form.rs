@@ -54,9 +54,9 @@ pub const DEFAULT_TEMPLATE: &str = r#"<!DOCTYPE html>
 ///     }),
 ///     |user: &str, password: &str| user == "ann" && password == "pw",
 /// );
-/// let page = app.call(Request::get("/a?b=<x>").body(Body::empty()).unwrap()).await.unwrap();
+/// let page = app.call(Request::get("/a?b='&c").body(Body::empty()).unwrap()).await.unwrap();
 /// let html = page.into_body().to_bytes(4096).await.unwrap();
-/// assert!(std::str::from_utf8(&html).unwrap().contains(r#"action="/a?b=&lt;x&gt;""#));
+/// assert!(std::str::from_utf8(&html).unwrap().contains(r#"action="/a?b=&#x27;&amp;c""#));
 ///
 /// let login = Request::post("/a")
 ///     .header("content-type", "application/x-www-form-urlencoded")

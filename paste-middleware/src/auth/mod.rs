@@ -2,7 +2,7 @@
 //!
 //! Every middleware here wraps an [`App`](paste_core::App) and, when it
 //! authenticates a request, records the user with
-//! [`RequestExt::set_remote_user`](paste_core::RequestExt::set_remote_user)
+//! [`RequestExt::set_remote_user`]
 //! (WSGI's `REMOTE_USER`) and puts an [`Authenticated`] in the request's
 //! extensions (for the app) and in the response's extensions (for the
 //! middleware above, such as a request logger, which never sees the
@@ -127,7 +127,7 @@ impl Tokens {
 /// use paste_core::Response;
 /// use paste_middleware::auth::AuthChange;
 ///
-/// let mut response = Response::new("welcome".into());
+/// let mut response: Response = Response::new("welcome".into());
 /// response.extensions_mut().insert(AuthChange::Login("ann".into()));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,9 +157,8 @@ pub(crate) fn mark_response(response: &mut Response, auth: Option<Authenticated>
     }
 }
 
-/// Calls `app` with `req` and copies who was authenticated to the
-/// response, whether it is an `Ok` or an `Err` turned into a response by
-/// the server later (errors keep no extensions, so only `Ok` is marked).
+/// Calls `app` with `req` and copies who was authenticated to its
+/// response (an `Err` has no extensions to copy to).
 pub(crate) async fn call_marked<A: paste_core::App>(app: &A, req: Request) -> paste_core::Result {
     let auth = req.extensions().get::<Authenticated>().cloned();
     let mut response = app.call(req).await?;
