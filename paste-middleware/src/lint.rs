@@ -134,7 +134,7 @@ impl<A: App> App for Lint<A> {
 }
 
 impl<A> Lint<A> {
-    fn check(&self, mut response: Response, head: bool) -> std::result::Result<Response, String> {
+    fn check(&self, response: Response, head: bool) -> std::result::Result<Response, String> {
         let status = response.status();
         let code = status.as_u16();
         if !(100..=599).contains(&code) {
@@ -192,7 +192,6 @@ impl<A> Lint<A> {
         if http_body::Body::is_end_stream(response.body()) {
             return Ok(response);
         }
-        crate::translogger::keep_length(&mut response);
         Ok(response.map(|inner| {
             Body::new(LintBody {
                 inner,

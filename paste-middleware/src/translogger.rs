@@ -263,9 +263,8 @@ impl<A: App, S: LogSink> App for TransLogger<A, S> {
         let outcome = self.app.call(req).await;
         let pending = guard.0.take().expect("the guard is only emptied here");
         match outcome {
-            Ok(mut response) => {
+            Ok(response) => {
                 let status = response.status();
-                keep_length(&mut response);
                 Ok(response.map(|body| {
                     Body::new(LoggedBody {
                         inner: body,
@@ -318,28 +317,6 @@ impl<A, S> TransLogger<A, S> {
         escape_into(&mut line, target.as_bytes(), false);
         let _ = write!(line, " {:?}\"", req.version());
         line
-    }
-}
-
-/// Writes a body's exact length as `Content-Length` before the body is
-/// wrapped: a wrapped [`Body`] no longer reports an exact size, and the
-/// server would otherwise fall back to chunked encoding. Statuses whose
-/// `Content-Length` is not the body's (1xx, 204, 304) are left alone.
-pub(crate) fn keep_length(response: &mut paste_core::Response) {
-    let status = response.status();
-    if status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
-        || response
-            .headers()
-            .contains_key(http::header::CONTENT_LENGTH)
-    {
-        return;
-    }
-    if let Some(len) = http_body::Body::size_hint(response.body()).exact() {
-        response
-            .headers_mut()
-            .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(len));
     }
 }
 
