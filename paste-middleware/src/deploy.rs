@@ -5,13 +5,20 @@ use paste_core::BoxApp;
 use paste_core::http::StatusCode;
 use paste_deploy::{Conf, Error, ErrorKind, Registry};
 
+use crate::auth::basic::{BasicAuth, UserTable};
+use crate::auth::tkt::AuthTktMiddleware;
 use crate::cascade::Cascade;
 use crate::config::WithConfig;
+use crate::error_catcher::ErrorCatcher;
 use crate::errordocument::ErrorDocument;
+use crate::grantip::GrantIp;
+use crate::gzip::Gzip;
+use crate::lint::Lint;
 use crate::recursive::Recursive;
 use crate::session::{CookieStore, FileStore, MemoryStore, SessionMiddleware};
 use crate::static_files::StaticDir;
 use crate::test_app::TestApp;
+use crate::translogger::{TracingSink, TransLogger};
 use crate::urlmap::UrlMap;
 use crate::waitforit::WaitForIt;
 
@@ -29,6 +36,13 @@ use crate::waitforit::WaitForIt;
 /// | `session` (`paste_session`) | filter-app | `store = memory/file/cookie`, `session_file_path` (file), `secret` (cookie, ≥ 32 bytes), `cookie_name`, `secure`, `httponly`, `domain`, `path`, `idle_timeout` |
 /// | `config` | filter-app | every global and local setting, as a `paste_deploy::Conf` in the request |
 /// | `waitforit` | filter-app | `time_limit`, `poll_time`, `expiration` (durations) |
+/// | `gzip` | filter-app | `compress_level` (1-9), `min_size` (bytes) |
+/// | `translogger` | filter-app | `trust_forwarded_for` (logs to `tracing`) |
+/// | `lint` | filter-app | — |
+/// | `error_catcher` | filter-app | `debug` (local, else global) |
+/// | `auth_basic` | filter-app | `realm`, `users = user:password …` |
+/// | `auth_tkt` | filter-app | `secret` (local, else global), `include_ip`, `timeout` |
+/// | `grantip` | filter-app | `CIDR = user:role,role …`, `clobber_username` |
 pub fn register(registry: &mut Registry) {
     registry
         .composite("urlmap", |loader, _global, local| {
@@ -111,7 +125,75 @@ pub fn register(registry: &mut Registry) {
             }
             Ok(BoxApp::new(wait))
         });
+    registry
+        .filter_app("gzip", |app, _global, local| {
+            let mut gzip = Gzip::new(app);
+            if let Some(level) = local.int::<u32>("compress_level")? {
+                gzip = gzip.level(level);
+            }
+            if let Some(min) = local.int::<u64>("min_size")? {
+                gzip = gzip.min_size(min);
+            }
+            Ok(BoxApp::new(gzip))
+        })
+        .filter_app("translogger", |app, _global, local| {
+            let trust = local.bool("trust_forwarded_for")?.unwrap_or(false);
+            Ok(BoxApp::new(
+                TransLogger::new(app, TracingSink).trust_forwarded_for(trust),
+            ))
+        })
+        .filter_app("lint", |app, _global, _local| {
+            Ok(BoxApp::new(Lint::new(app)))
+        })
+        .filter_app("error_catcher", |app, global, local| {
+            let debug = match local.bool("debug")? {
+                Some(debug) => debug,
+                None => global.bool("debug")?.unwrap_or(false),
+            };
+            Ok(BoxApp::new(ErrorCatcher::new(app).debug(debug)))
+        })
+        .filter_app("auth_basic", |app, _global, local| {
+            let realm = local.require("realm")?.to_owned();
+            let table = users(local)?;
+            Ok(BoxApp::new(BasicAuth::new(app, &realm, table.into_check())))
+        })
+        .filter_app("auth_tkt", |app, global, local| {
+            let secret = match local.get("secret") {
+                Some(secret) => secret,
+                None => global.require("secret")?,
+            };
+            let mut tkt = AuthTktMiddleware::new(app, secret);
+            if let Some(include) = local.bool("include_ip")? {
+                tkt = tkt.include_ip(include);
+            }
+            if let Some(timeout) = local.duration("timeout")? {
+                tkt = tkt.timeout(Some(timeout));
+            }
+            Ok(BoxApp::new(tkt))
+        })
+        .filter_app("grantip", |app, _global, local| {
+            let mut grant = GrantIp::new(app);
+            for (range, who) in local.iter() {
+                if range == "clobber_username" {
+                    continue;
+                }
+                grant = grant
+                    .grant(range, who)
+                    .map_err(|err| bad(local, range, err))?;
+            }
+            if let Some(clobber) = local.bool("clobber_username")? {
+                grant = grant.clobber_username(clobber);
+            }
+            Ok(BoxApp::new(grant))
+        });
     for name in [
+        "gzip",
+        "translogger",
+        "lint",
+        "error_catcher",
+        "auth_basic",
+        "auth_tkt",
+        "grantip",
         "urlmap",
         "cascade",
         "static",
@@ -125,6 +207,18 @@ pub fn register(registry: &mut Registry) {
     registry.alias("egg:Paste#paste_session", "session");
     registry.alias("paste_session", "session");
     registry.alias("egg:PasteDeploy#config", "config");
+}
+
+/// `users = alice:secret bob:hunter2` as a Basic auth user table.
+fn users(local: &Conf) -> Result<UserTable, Error> {
+    let mut table = UserTable::new();
+    for pair in local.list("users") {
+        let (user, password) = pair
+            .split_once(':')
+            .ok_or_else(|| bad(local, "users", "is not a list of user:password pairs"))?;
+        table = table.with_user(user, password);
+    }
+    Ok(table)
 }
 
 /// A urlmap key as `UrlMap::insert` takes it.

@@ -4,6 +4,7 @@
 #
 #   bash paste-server/benches/load.sh            # 3 rounds of 10 s, 64 connections
 #   ROUNDS=5 DURATION=20 CONNECTIONS=128 bash paste-server/benches/load.sh
+#   CANDIDATE=paste-middleware:stack bash paste-server/benches/load.sh   # another example against raw hyper
 #
 # The server runs pinned to one core and wrk to another (taskset), so the
 # two never fight over a CPU; the servers take turns, in alternating order,
@@ -16,6 +17,9 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
+CANDIDATE=${CANDIDATE:-paste-server:hello}   # PACKAGE:EXAMPLE served against raw hyper
+CANDIDATE_PKG=${CANDIDATE%%:*}
+CANDIDATE_EXAMPLE=${CANDIDATE##*:}
 
 if ! command -v wrk >/dev/null; then
     echo "installing wrk" >&2
@@ -27,7 +31,8 @@ if [ "$(nproc)" -lt 2 ]; then
     CLIENT_CPU=$SERVER_CPU
 fi
 
-cargo build --release -q -p paste-server --example hello --example raw_hyper
+cargo build --release -q -p paste-server --example raw_hyper
+cargo build --release -q -p "$CANDIDATE_PKG" --example "$CANDIDATE_EXAMPLE"
 bin=target/release/examples
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -59,7 +64,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 declare -a hyper_rps paste_rps hyper_p99 paste_p99 ratios
 for round in $(seq "$ROUNDS"); do
-    if (( round % 2 )); then order="raw_hyper hello"; else order="hello raw_hyper"; fi
+    if (( round % 2 )); then order="raw_hyper $CANDIDATE_EXAMPLE"; else order="$CANDIDATE_EXAMPLE raw_hyper"; fi
     for name in $order; do
         read -r rps p99 < <(run "$name")
         printf 'round %d  %-10s %10.0f req/s  p99 %6.2f ms\n' "$round" "$name" "$rps" "$p99" >&2
@@ -80,7 +85,7 @@ echo
 echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, medians; server on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
 printf '%-12s %12s %10s\n' server "req/s" "p99 (ms)"
 printf '%-12s %12.0f %10.2f\n' raw_hyper "$h_rps" "$h_p99"
-printf '%-12s %12.0f %10.2f\n' paste "$p_rps" "$p_p99"
+printf '%-12s %12.0f %10.2f\n' "$CANDIDATE_EXAMPLE" "$p_rps" "$p_p99"
 r=$(printf '%s\n' "${ratios[@]}" | median)
-awk -v p="$p_rps" -v h="$h_rps" -v pp="$p_p99" -v hp="$h_p99" -v r="$r" \
-    'BEGIN {printf "ratio paste/hyper: throughput %.3f (median of per-round ratios %.3f), p99 %.3f\n", p/h, r, pp/hp}'
+awk -v p="$p_rps" -v h="$h_rps" -v pp="$p_p99" -v hp="$h_p99" -v r="$r" -v name="$CANDIDATE_EXAMPLE" \
+    'BEGIN {printf "ratio %s/raw_hyper: throughput %.3f (median of per-round ratios %.3f), p99 %.3f\n", name, p/h, r, pp/hp}'
