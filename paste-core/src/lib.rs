@@ -31,6 +31,8 @@
 //! - [`RequestExt`] and [`ConnectionInfo`]: what the WSGI environ carried
 //!   beyond the request — script name and path info, addresses, scheme,
 //!   remote user.
+//! - [`catch_panic`]: a panic of an app's future as a value, for servers
+//!   and error pages.
 //! - [`tower`] (feature `tower`): apps as tower services and back, so axum
 //!   routers and tower-http layers mix with Paste apps.
 //!
@@ -41,6 +43,7 @@ mod app;
 mod body;
 mod error;
 mod ext;
+mod panic;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
@@ -49,6 +52,7 @@ pub use app::{App, AppFn, BoxApp, app_fn};
 pub use body::Body;
 pub use error::{BoxError, Error};
 pub use ext::{ConnectionInfo, RequestExt};
+pub use panic::{CatchPanic, Panic, catch_panic};
 
 pub use bytes::Bytes;
 pub use http;

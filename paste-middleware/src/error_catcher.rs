@@ -28,16 +28,12 @@
 //! # }
 //! ```
 
-use std::any::Any;
 use std::fmt::{self, Write as _};
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::{Method, StatusCode};
-use paste_core::{App, Body, Request, Response, Result};
+use paste_core::{App, Body, Request, Response, Result, catch_panic};
+use webob::escape_html;
 
 /// The request headers shown on a debug page. Cookies and credentials are
 /// never shown.
@@ -114,10 +110,7 @@ impl<A: App> App for ErrorCatcher<A> {
             .path_and_query()
             .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
         let summary = self.debug.then(|| summarise(&req));
-        let outcome = CatchUnwind {
-            inner: self.app.call(req),
-        }
-        .await;
+        let outcome = catch_panic(self.app.call(req)).await;
         let (status, mut headers, detail) = match outcome {
             Ok(Ok(response)) => return Ok(response),
             Ok(Err(err)) if !err.status().is_server_error() => return Err(err),
@@ -131,7 +124,7 @@ impl<A: App> App for ErrorCatcher<A> {
                 (err.status(), headers, format!("{err:#}"))
             }
             Err(panic) => {
-                let message = panic_message(&*panic);
+                let message = panic.message();
                 tracing::error!(
                     target: "paste.error_catcher",
                     status = 500,
@@ -204,59 +197,6 @@ fn debug_page(status: StatusCode, detail: &str, summary: &str) -> String {
         escape_html(detail),
         escape_html(summary),
     )
-}
-
-/// Escapes text for HTML element content and quoted attributes.
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    if let Some(s) = panic.downcast_ref::<&'static str>() {
-        s
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s
-    } else {
-        "(a non-string panic payload)"
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// Turns a panic while polling `inner` into an `Err`.
-    struct CatchUnwind<F> {
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = std::result::Result<F::Output, Box<dyn Any + Send>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.project().inner;
-        let mut ready = None;
-        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            if let Poll::Ready(output) = inner.poll(cx) {
-                ready = Some(output);
-            }
-        }));
-        match (polled, ready) {
-            (Err(panic), _) => Poll::Ready(Err(panic)),
-            (Ok(()), Some(output)) => Poll::Ready(Ok(output)),
-            (Ok(()), None) => Poll::Pending,
-        }
-    }
 }
 
 #[cfg(test)]

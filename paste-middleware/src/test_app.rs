@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use paste_core::{App, Request, RequestExt as _, Response, Result};
+use webob::escape_html as escape;
 
 /// Answers every request with an HTML page listing its method, script
 /// name, path info, query string, remote address and user, and headers.
@@ -91,19 +92,4 @@ impl App for TestApp {
         );
         Ok(response)
     }
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

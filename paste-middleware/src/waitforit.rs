@@ -123,7 +123,7 @@ impl<A: App> WaitForIt<A> {
         let id_pair = format!("{PARAM}={id}");
         query.push(&id_pair);
         let url = format!("{path}?{}", query.join("&"));
-        let url = escape(&url);
+        let url = webob::escape_html(&url);
         let seconds = self.poll_interval.as_secs().max(1);
         let mut html = String::new();
         let _ = write!(
@@ -153,13 +153,6 @@ fn outcome(joined: std::result::Result<Result, tokio::task::JoinError>) -> Resul
             Err(Error::new(StatusCode::INTERNAL_SERVER_ERROR))
         }
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn waiting_id(req: &Request) -> Option<String> {

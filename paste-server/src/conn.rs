@@ -1,10 +1,7 @@
 //! One connection: the hyper service around the app, panics and errors
 //! turned into responses, HEAD and `Server` handled, and the idle watchdog.
 
-use std::any::Any;
 use std::convert::Infallible;
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -17,7 +14,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use paste_core::{App, Body, ConnectionInfo, Error, Request, Response};
+use paste_core::{App, Body, ConnectionInfo, Error, Request, Response, catch_panic};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
@@ -115,11 +112,7 @@ fn request_for_app(
 
 /// Calls the app, turning its errors and panics into responses.
 async fn call_app<A: App>(app: &A, req: Request) -> Response {
-    match (CatchUnwind {
-        inner: app.call(req),
-    })
-    .await
-    {
+    match catch_panic(app.call(req)).await {
         Ok(Ok(response)) => response,
         Ok(Err(err)) => {
             if err.status().is_server_error() {
@@ -128,7 +121,7 @@ async fn call_app<A: App>(app: &A, req: Request) -> Response {
             err.into_response()
         }
         Err(panic) => {
-            tracing::error!("app panicked: {}", panic_message(&*panic));
+            tracing::error!("app panicked: {}", panic.message());
             Error::new(StatusCode::INTERNAL_SERVER_ERROR).into_response()
         }
     }
@@ -153,45 +146,6 @@ fn client_body_error(err: hyper::Error) -> paste_core::BoxError {
         .with_message("the request body could not be read")
         .with_source(err)
         .into_boxed()
-}
-
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    if let Some(s) = panic.downcast_ref::<&'static str>() {
-        s
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s
-    } else {
-        "(a non-string panic payload)"
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// Turns a panic while polling `inner` into an `Err`.
-    struct CatchUnwind<F> {
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.project().inner;
-        // The output leaves through `ready` rather than as the closure's
-        // return value: fewer copies of a large response on the hot path.
-        let mut ready = None;
-        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            if let Poll::Ready(output) = inner.poll(cx) {
-                ready = Some(output);
-            }
-        }));
-        match (polled, ready) {
-            (Err(panic), _) => Poll::Ready(Err(panic)),
-            (Ok(()), Some(output)) => Poll::Ready(Ok(output)),
-            (Ok(()), None) => Poll::Pending,
-        }
-    }
 }
 
 /// The response body as hyper sees it: the app's body, plus the guard

@@ -309,7 +309,14 @@ impl Format {
     }
 }
 
-fn escape_html(text: &str) -> String {
+/// `text` escaped for HTML element content and quoted attribute values
+/// (`&`, `<`, `>`, `"` and `'`): what every page built from request data
+/// goes through.
+///
+/// ```
+/// assert_eq!(webob::escape_html(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;");
+/// ```
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -58,6 +58,7 @@ pub mod multipart;
 pub mod range;
 pub mod static_files;
 
+pub use exc::escape_html;
 pub use forms::Form;
 pub use headers::{fmt_http_date, parse_http_date};
 pub use multidict::MultiDict;

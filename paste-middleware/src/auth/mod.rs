@@ -25,6 +25,7 @@
 
 use paste_core::http::{self, HeaderValue, StatusCode};
 use paste_core::{Error, Request, RequestExt, Response};
+pub(crate) use webob::escape_html;
 
 pub mod basic;
 pub mod cookie;
@@ -175,22 +176,6 @@ pub(crate) fn unauthorized(challenges: &[String]) -> Error {
         }
     }
     err
-}
-
-/// `text` escaped for HTML text and attribute values.
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Seconds since the Unix epoch (0 if the clock is before it).
