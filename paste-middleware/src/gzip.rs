@@ -219,12 +219,12 @@ fn has_compressible_type(headers: &HeaderMap) -> bool {
 /// are compressed already (most images, audio, video, WOFF fonts, archives)
 /// and opaque binary.
 pub(crate) fn is_compressible(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    // The common case, without lower-casing a copy: this runs per response.
+    if essence.len() > 5 && essence[..5].eq_ignore_ascii_case("text/") {
+        return true;
+    }
+    let essence = essence.to_ascii_lowercase();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;
     };
