@@ -29,6 +29,7 @@ pub mod recursive;
 pub mod session;
 pub mod static_files;
 pub mod test_app;
+mod token;
 pub mod translogger;
 pub mod urlmap;
 pub mod waitforit;

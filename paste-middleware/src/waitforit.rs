@@ -163,15 +163,15 @@ fn waiting_id(req: &Request) -> Option<String> {
 }
 
 fn new_id() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No entropy source: still unique within this process.
-        let n = Instant::now().elapsed().as_nanos() ^ (std::process::id() as u128);
-        bytes = n.to_le_bytes();
-    }
-    bytes.iter().fold(String::with_capacity(32), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    crate::token::random_hex128().unwrap_or_else(|_| {
+        // No entropy source: the clock and a counter, unique within this
+        // process (guessable, but there is nothing better to be had).
+        let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        crate::token::hex(&((u128::from(nanos) << 64) | u128::from(count)).to_be_bytes())
     })
 }
 

@@ -40,8 +40,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use webob::auth::{Authorization, Challenge};
 
-use super::tkt::hex;
 use super::{AuthType, authenticate, call_marked, unauthorized};
+use crate::token::hex;
 
 type HmacSha256 = Hmac<Sha256>;
 

@@ -44,6 +44,7 @@ use subtle::ConstantTimeEq;
 use webob::cookies::{Cookie, SameSite};
 
 use super::{AuthChange, AuthType, Tokens, authenticate, mark_response, unix_now};
+use crate::token::hex;
 
 /// The hash a ticket's digest is made with.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -81,16 +82,6 @@ impl TktDigest {
             Self::Sha512 => run::<Sha512>(parts),
         }
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
 }
 
 /// Why a ticket was refused or could not be made.

@@ -35,18 +35,13 @@ impl SessionId {
     /// A new id from the operating system's random number generator.
     /// Fails (with a 500) only if that generator is unavailable.
     pub fn random() -> Result<Self, Error> {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).map_err(|err| {
+        let no_randomness = |detail: String| {
             Error::new(StatusCode::INTERNAL_SERVER_ERROR)
                 .with_message("no randomness for a session id")
-                .with_source(std::io::Error::other(err.to_string()))
-        })?;
-        let mut hex = [0u8; 32];
-        for (i, b) in bytes.iter().enumerate() {
-            hex[2 * i] = HEX[usize::from(b >> 4)];
-            hex[2 * i + 1] = HEX[usize::from(b & 0x0f)];
-        }
-        Ok(Self(hex))
+                .with_source(std::io::Error::other(detail))
+        };
+        let hex = crate::token::random_hex128().map_err(|err| no_randomness(err.to_string()))?;
+        Self::parse(&hex).ok_or_else(|| no_randomness("a malformed random id".to_owned()))
     }
 
     /// `text` as an id if it is exactly 32 lowercase hex digits.
@@ -64,8 +59,6 @@ impl SessionId {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
