@@ -50,3 +50,8 @@ pub use error::{Error, ErrorKind, Location};
 pub use load::AppConfig;
 pub use loader::Loader;
 pub use registry::{Filter, Registry, ServeFuture, Server};
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
