@@ -33,7 +33,7 @@ use crate::waitforit::WaitForIt;
 /// | `test` | app | — |
 /// | `errordocument` | filter-app | `404 = /errors/404`, one per status |
 /// | `recursive` | filter-app | — |
-/// | `session` (`paste_session`) | filter-app | `store = memory/file/cookie`, `session_file_path` (file), `secret` (cookie, ≥ 32 bytes), `cookie_name`, `secure`, `httponly`, `domain`, `path`, `idle_timeout` |
+/// | `session` (`paste_session`) | filter-app | `store = memory/file/cookie/redis`, `session_file_path` (file), `secret` (cookie, ≥ 32 bytes), `redis_url`, `key_prefix`, `redis_timeout` (redis, feature `redis`), `cookie_name`, `secure`, `httponly`, `domain`, `path`, `idle_timeout` |
 /// | `config` | filter-app | every global and local setting, as a `paste_deploy::Conf` in the request |
 /// | `waitforit` | filter-app | `time_limit`, `poll_time`, `expiration` (durations) |
 /// | `gzip` | filter-app | `compress_level` (1-9), `min_size` (bytes) |
@@ -307,7 +307,29 @@ fn session(app: BoxApp, _global: &Conf, local: &Conf) -> Result<BoxApp, Error> {
                 local,
             )?))
         }
-        _ => Err(bad(local, "store", "is not memory, file or cookie")),
+        #[cfg(feature = "redis")]
+        "redis" => {
+            let url = local.require("redis_url")?;
+            let mut store = crate::session::RedisStore::open(url)
+                .map_err(|err| bad(local, "redis_url", err.message().unwrap_or("is not valid")))?;
+            if let Some(prefix) = local.get("key_prefix") {
+                store = store.key_prefix(prefix);
+            }
+            if let Some(timeout) = local.duration("redis_timeout")? {
+                store = store.timeout(timeout);
+            }
+            Ok(BoxApp::new(configure(
+                SessionMiddleware::new(app, store),
+                local,
+            )?))
+        }
+        #[cfg(not(feature = "redis"))]
+        "redis" => Err(bad(
+            local,
+            "store",
+            "needs paste-middleware built with the `redis` feature",
+        )),
+        _ => Err(bad(local, "store", "is not memory, file, cookie or redis")),
     }
 }
 

@@ -6,9 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use paste_core::Error;
-use serde::{Deserialize, Serialize};
 
-use super::store::{Record, SessionData, SessionId, Store, from_millis, to_millis};
+use super::store::{Record, SessionData, SessionId, Store, decode_record, encode_record};
 
 /// How often, at most, a save also sweeps out expired session files.
 const SWEEP_EVERY: Duration = Duration::from_secs(15 * 60);
@@ -51,14 +50,6 @@ const EXTENSION: &str = "json";
 pub struct FileStore {
     dir: Arc<PathBuf>,
     last_sweep: Arc<Mutex<Option<SystemTime>>>,
-}
-
-/// What a session file holds.
-#[derive(Serialize, Deserialize)]
-struct FileRecord {
-    /// Milliseconds since the Unix epoch.
-    expires: u64,
-    data: SessionData,
 }
 
 impl FileStore {
@@ -116,9 +107,9 @@ impl FileStore {
     }
 }
 
-fn read_record(path: &Path) -> io::Result<Option<FileRecord>> {
+fn read_record(path: &Path) -> io::Result<Option<Record>> {
     match std::fs::read(path) {
-        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+        Ok(bytes) => Ok(decode_record(&bytes)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(err) => Err(err),
     }
@@ -130,7 +121,7 @@ fn sweep_dir(dir: &Path) -> io::Result<usize> {
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(0),
         Err(err) => return Err(err),
     };
-    let now = to_millis(SystemTime::now());
+    let now = SystemTime::now();
     let mut swept = 0;
     for entry in entries {
         let entry = entry?;
@@ -146,7 +137,7 @@ fn sweep_dir(dir: &Path) -> io::Result<usize> {
             continue;
         }
         let path = entry.path();
-        let expired = read_record(&path)?.is_none_or(|r| r.expires <= now);
+        let expired = read_record(&path)?.is_none_or(|r| r.is_expired_at(now));
         if expired && remove(&path)? {
             swept += 1;
         }
@@ -193,13 +184,9 @@ impl Store for FileStore {
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(err) => return Err(err.into()),
         };
-        let Ok(record) = serde_json::from_slice::<FileRecord>(&bytes) else {
+        let Some(record) = decode_record(&bytes) else {
             tracing::warn!("session file {} is not a session; ignored", path.display());
             return Ok(None);
-        };
-        let record = Record {
-            data: record.data,
-            expires: from_millis(record.expires),
         };
         if record.is_expired_at(SystemTime::now()) {
             tokio::task::spawn_blocking(move || remove(&path))
@@ -216,10 +203,7 @@ impl Store for FileStore {
         data: &SessionData,
         expires: SystemTime,
     ) -> Result<(), Error> {
-        let bytes = serde_json::to_vec(&FileRecord {
-            expires: to_millis(expires),
-            data: data.clone(),
-        })?;
+        let bytes = encode_record(data, expires);
         let dir = Arc::clone(&self.dir);
         let path = self.path_of(id);
         tokio::task::spawn_blocking(move || write_atomically(&dir, &path, &bytes))

@@ -1,6 +1,7 @@
 //! Sessions: a [`SessionMiddleware`] that gives every request a
 //! [`Session`] — a small JSON object tied to the client by a cookie — kept
-//! in a [`Store`]: [`MemoryStore`], [`FileStore`] or [`CookieStore`].
+//! in a [`Store`]: [`MemoryStore`], [`FileStore`], [`CookieStore`], or
+//! `RedisStore` (feature `redis`) for many servers sharing sessions.
 //!
 //! ```
 //! use paste_core::{App, Request, Response, app_fn, http::header};
@@ -66,11 +67,15 @@
 mod cookie;
 mod file;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 mod store;
 
 pub use cookie::CookieStore;
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 pub use store::{Record, SessionData, SessionId, Store};
 pub use webob::cookies::SameSite;
 

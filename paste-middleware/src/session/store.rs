@@ -216,6 +216,39 @@ impl<S: Store> Store for Arc<S> {
     }
 }
 
+/// A record as the server-side stores write it: JSON with the expiry in
+/// milliseconds since the Unix epoch.
+#[derive(serde::Serialize)]
+struct EncodeRecord<'a> {
+    expires: u64,
+    data: &'a SessionData,
+}
+
+#[derive(serde::Deserialize)]
+struct DecodeRecord {
+    expires: u64,
+    data: SessionData,
+}
+
+/// `data` and `expires` in the stores' JSON form.
+pub(crate) fn encode_record(data: &SessionData, expires: SystemTime) -> Vec<u8> {
+    let record = EncodeRecord {
+        expires: to_millis(expires),
+        data,
+    };
+    // A map of JSON values with string keys always serializes.
+    serde_json::to_vec(&record).unwrap_or_default()
+}
+
+/// The inverse of [`encode_record`]; `None` for anything else.
+pub(crate) fn decode_record(bytes: &[u8]) -> Option<Record> {
+    let record: DecodeRecord = serde_json::from_slice(bytes).ok()?;
+    Some(Record {
+        data: record.data,
+        expires: from_millis(record.expires),
+    })
+}
+
 /// `time` as milliseconds since the Unix epoch (0 before it).
 pub(crate) fn to_millis(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
@@ -252,6 +285,17 @@ mod tests {
             assert_eq!(SessionId::parse(bad), None, "{bad:?}");
         }
         assert!(!format!("{a:?}").contains(a.as_str()));
+    }
+
+    #[test]
+    fn records_round_trip_and_junk_is_none() {
+        let mut data = SessionData::new();
+        data.insert("user".into(), "alice".into());
+        let expires = from_millis(1_700_000_000_123);
+        let record = decode_record(&encode_record(&data, expires)).unwrap();
+        assert_eq!(record, Record { data, expires });
+        assert_eq!(decode_record(b"{not json"), None);
+        assert_eq!(decode_record(br#"{"data":{}}"#), None);
     }
 
     #[test]
