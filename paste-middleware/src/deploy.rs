@@ -249,11 +249,14 @@ fn mount_key(key: &str) -> Option<String> {
 }
 
 fn bad(local: &Conf, key: &str, why: impl std::fmt::Display) -> Error {
-    let value = local.get(key).unwrap_or_default();
-    let err = Error::new(
-        ErrorKind::BadValue,
-        format!("bad setting {key} = {value:?}: {why}"),
-    );
+    // A secret is not repeated in a message that may well be logged.
+    let message = if key == "secret" {
+        format!("bad setting {key}: {why}")
+    } else {
+        let value = local.get(key).unwrap_or_default();
+        format!("bad setting {key} = {value:?}: {why}")
+    };
+    let err = Error::new(ErrorKind::BadValue, message);
     match local.location(key) {
         Some(at) => err.at(at.clone()),
         None => err,
