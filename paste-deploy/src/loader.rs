@@ -349,7 +349,7 @@ impl<'r> Session<'r> {
                     local: Conf::new(),
                     additions,
                     build: Build::FilterApp(Box::new(filter), Box::new(next)),
-                    location: here.clone(),
+                    location: here.clone().at_line(section.line()),
                     id,
                 }
             }
@@ -399,7 +399,7 @@ impl<'r> Session<'r> {
                     local: Conf::new(),
                     additions,
                     build: Build::Pipeline(filters, Box::new(app)),
-                    location: here.clone(),
+                    location: here.clone().at_line(section.line()),
                     id,
                 }
             }
@@ -453,7 +453,7 @@ impl<'r> Session<'r> {
                 .reference(kind, &target, file, global)
                 .map_err(|e| e.at(at))?;
             if context.location.file.is_none() {
-                context.location = here.clone();
+                context.location = here.clone().at_line(section.line());
             }
             return Ok(context);
         }
@@ -476,7 +476,7 @@ impl<'r> Session<'r> {
             .at(here.clone().at_line(section.line()))),
             [(key, name, at)] => {
                 local.remove(key);
-                self.factory(kind, name, global, here.clone())
+                self.factory(kind, name, global, here.clone().at_line(section.line()))
                     .map_err(|e| e.at(at.clone()))
             }
             several => Err(Error::new(
@@ -642,8 +642,12 @@ impl Session<'_> {
         let result = match context.build {
             Build::Filter(FilterMaker::Filter(factory)) => factory(&context.global, &context.local),
             Build::Filter(FilterMaker::FilterApp(factory)) => {
-                let (global, local) = (context.global, context.local);
-                Ok(Filter::new(move |app| factory(app, &global, &local)))
+                // The factory runs when the filter is applied, perhaps from
+                // a pipeline elsewhere: its errors are located here.
+                let (global, local, at) = (context.global, context.local, at.clone());
+                Ok(Filter::new(move |app| {
+                    factory(app, &global, &local).map_err(|e| e.at(at.clone()))
+                }))
             }
             Build::FilterWith(inner, outer) => {
                 let inner = self.build_filter(*inner)?;

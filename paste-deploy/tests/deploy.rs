@@ -339,6 +339,35 @@ fn every_error_says_what_and_where() {
     }
 }
 
+/// A factory's own error (`require` of a missing key) is located at the
+/// section that used the factory, header line included, even when a
+/// filter-app's factory runs later, as a pipeline applies it.
+#[test]
+fn factory_errors_are_located_at_their_section() {
+    let file = fixtures().join("factory-errors.ini").display().to_string();
+    for (name, message) in [
+        (
+            "no-text",
+            format!("{file}:3 [app:no-text]: text is required"),
+        ),
+        (
+            "main",
+            format!("{file}:9 [filter:unlabelled]: label is required"),
+        ),
+        (
+            "fa",
+            format!("{file}:16 [filter-app:fa]: label is required"),
+        ),
+    ] {
+        let err = error("config:factory-errors.ini", name);
+        assert_eq!(
+            (err.kind(), err.to_string()),
+            (ErrorKind::MissingValue, message),
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn interpolation_errors_name_the_value() {
     let err = error("config:errors.ini", "bad-interp");

@@ -1,11 +1,18 @@
 //! Registration with paste-deploy (feature `deploy`), under Paste's
 //! entry-point names (`egg:Paste#urlmap`, `egg:Paste#static`…) and our own.
 
+use std::collections::HashMap;
+use std::time::Duration;
+
 use paste_core::BoxApp;
 use paste_core::http::StatusCode;
 use paste_deploy::{Conf, Error, ErrorKind, Registry};
+use webob::cookies::{CookieOptions, SameSite, Signer};
 
 use crate::auth::basic::{BasicAuth, UserTable};
+use crate::auth::cookie::CookieAuth;
+use crate::auth::digest::{DigestAlgorithm, DigestAuth, digest_password};
+use crate::auth::form::FormAuth;
 use crate::auth::tkt::AuthTktMiddleware;
 use crate::cascade::Cascade;
 use crate::config::WithConfig;
@@ -41,8 +48,18 @@ use crate::waitforit::WaitForIt;
 /// | `lint` | filter-app | — |
 /// | `error_catcher` | filter-app | `debug` (local, else global) |
 /// | `auth_basic` | filter-app | `realm`, `users = user:password …` |
+/// | `auth_digest` | filter-app | `realm` (required), `users = user:password …`, `secret` for the nonces (local, else global; ≥ 32 bytes; random per process when unset), `nonce_ttl`, `algorithms = SHA-256 MD5`, `max_nonces` |
+/// | `auth_cookie` | filter-app | `secret` (required, local, else global; ≥ 32 bytes), `cookie_name`, `timeout` (a bare number is minutes, as in Paste; `none` for no limit), `secure`, `httponly`, `samesite` (`strict`/`lax`/`none`); Paste's `scanlist` and `maxlen` are ignored |
+/// | `auth_form` | filter-app | `users = user:password …`, `template` or `template_file` (with `{action}` and `{message}`, or Paste's one `%s`); Paste's `realm` is ignored |
 /// | `auth_tkt` | filter-app | `secret` (local, else global), `include_ip`, `timeout` |
 /// | `grantip` | filter-app | `CIDR = user:role,role …`, `clobber_username` |
+///
+/// [`auth::multi`](crate::auth::multi) is not registered: it picks a
+/// method per request by a predicate, which is code, not a setting.
+///
+/// `users` keeps passwords in the clear in the config file, as Paste's
+/// examples do; it stands for Paste's `authfunc`, which names a Python
+/// callable.
 pub fn register(registry: &mut Registry) {
     registry
         .composite("urlmap", |loader, _global, local| {
@@ -157,6 +174,15 @@ pub fn register(registry: &mut Registry) {
             let table = users(local)?;
             Ok(BoxApp::new(BasicAuth::new(app, &realm, table.into_check())))
         })
+        .filter_app("auth_digest", auth_digest)
+        .filter_app("auth_cookie", auth_cookie)
+        .filter_app("auth_form", |app, _global, local| {
+            let mut form = FormAuth::new(app, users(local)?.into_check());
+            if let Some(template) = form_template(local)? {
+                form = form.template(&template);
+            }
+            Ok(BoxApp::new(form))
+        })
         .filter_app("auth_tkt", |app, global, local| {
             let secret = match local.get("secret") {
                 Some(secret) => secret,
@@ -192,6 +218,9 @@ pub fn register(registry: &mut Registry) {
         "lint",
         "error_catcher",
         "auth_basic",
+        "auth_digest",
+        "auth_cookie",
+        "auth_form",
         "auth_tkt",
         "grantip",
         "urlmap",
@@ -211,14 +240,211 @@ pub fn register(registry: &mut Registry) {
 
 /// `users = alice:secret bob:hunter2` as a Basic auth user table.
 fn users(local: &Conf) -> Result<UserTable, Error> {
-    let mut table = UserTable::new();
-    for pair in local.list("users") {
-        let (user, password) = pair
-            .split_once(':')
-            .ok_or_else(|| bad(local, "users", "is not a list of user:password pairs"))?;
-        table = table.with_user(user, password);
+    Ok(user_pairs(local)?
+        .iter()
+        .fold(UserTable::new(), |table, (user, password)| {
+            table.with_user(user, password)
+        }))
+}
+
+/// `users = alice:secret bob:hunter2` as (user, password) pairs.
+fn user_pairs(local: &Conf) -> Result<Vec<(String, String)>, Error> {
+    local
+        .list("users")
+        .iter()
+        .map(|pair| {
+            pair.split_once(':')
+                .map(|(user, password)| (user.to_owned(), password.to_owned()))
+                .ok_or_else(|| bad(local, "users", "is not a list of user:password pairs"))
+        })
+        .collect()
+}
+
+/// `secret` from the local settings, else the global ones, with the
+/// settings it came from (to locate errors about it).
+fn secret<'a>(global: &'a Conf, local: &'a Conf) -> Option<(&'a str, &'a Conf)> {
+    match local.get("secret") {
+        Some(secret) => Some((secret, local)),
+        None => global.get("secret").map(|secret| (secret, global)),
     }
-    Ok(table)
+}
+
+fn auth_digest(app: BoxApp, global: &Conf, local: &Conf) -> Result<BoxApp, Error> {
+    let realm = local.require("realm")?.to_owned();
+    // The HA1 of every user for both algorithms, so that the passwords
+    // are not kept.
+    let mut ha1: HashMap<String, [String; 2]> = HashMap::new();
+    for (user, password) in user_pairs(local)? {
+        let hashes = [DigestAlgorithm::Md5, DigestAlgorithm::Sha256]
+            .map(|algorithm| digest_password(&user, &realm, &password, algorithm));
+        ha1.insert(user, hashes);
+    }
+    let lookup = move |user: &str, algorithm: DigestAlgorithm| {
+        let [md5, sha256] = ha1.get(user)?;
+        Some(match algorithm {
+            DigestAlgorithm::Md5 => md5.clone(),
+            DigestAlgorithm::Sha256 => sha256.clone(),
+        })
+    };
+    let mut digest = DigestAuth::new(app, &realm, lookup);
+    if let Some((secret, conf)) = secret(global, local) {
+        digest = digest
+            .with_secret(secret.as_bytes())
+            .map_err(|err| bad(conf, "secret", err.message().unwrap_or("is refused")))?;
+    }
+    if let Some(ttl) = local.duration("nonce_ttl")? {
+        digest = digest.nonce_ttl(ttl);
+    }
+    if local.contains_key("algorithms") {
+        let algorithms = local
+            .list("algorithms")
+            .iter()
+            .map(|name| DigestAlgorithm::from_name(name))
+            .collect::<Option<Vec<_>>>()
+            .filter(|algorithms| !algorithms.is_empty())
+            .ok_or_else(|| bad(local, "algorithms", "is not a list of SHA-256 and MD5"))?;
+        digest = digest.algorithms(&algorithms);
+    }
+    if let Some(capacity) = local.int::<usize>("max_nonces")? {
+        if capacity == 0 {
+            return Err(bad(local, "max_nonces", "must be at least 1"));
+        }
+        digest = digest.max_nonces(capacity);
+    }
+    Ok(BoxApp::new(digest))
+}
+
+fn auth_cookie(app: BoxApp, global: &Conf, local: &Conf) -> Result<BoxApp, Error> {
+    let Some((secret, conf)) = secret(global, local) else {
+        return Err(Error::new(
+            ErrorKind::MissingValue,
+            "secret is required (here or in [DEFAULT])",
+        ));
+    };
+    let signer = Signer::new(secret.as_bytes())
+        .map_err(|err| bad(conf, "secret", err.message().unwrap_or("is refused")))?;
+    let mut auth = CookieAuth::new(app, signer);
+    if let Some(name) = local.get("cookie_name") {
+        webob::Response::new()
+            .set_cookie_with(name, "", &CookieOptions::new())
+            .map_err(|err| bad(local, "cookie_name", cookie_refusal(&err)))?;
+        auth = auth.cookie_name(name);
+    }
+    if let Some(timeout) = cookie_timeout(local)? {
+        auth = auth.timeout(timeout);
+    }
+    if ["secure", "httponly", "samesite"]
+        .iter()
+        .any(|key| local.contains_key(key))
+    {
+        // CookieAuth's defaults, then the settings.
+        let mut options = CookieOptions::new()
+            .http_only(true)
+            .same_site(SameSite::Lax);
+        let secure = local.bool("secure")?.unwrap_or(false);
+        options = options.secure(secure);
+        if let Some(http_only) = local.bool("httponly")? {
+            options = options.http_only(http_only);
+        }
+        if let Some(same_site) = local.get("samesite") {
+            let same_site = match same_site.trim().to_ascii_lowercase().as_str() {
+                "strict" => SameSite::Strict,
+                "lax" => SameSite::Lax,
+                "none" if secure => SameSite::None,
+                "none" => {
+                    return Err(bad(
+                        local,
+                        "samesite",
+                        "needs secure = true (browsers drop SameSite=None cookies without Secure)",
+                    ));
+                }
+                _ => return Err(bad(local, "samesite", "is not strict, lax or none")),
+            };
+            options = options.same_site(same_site);
+        }
+        auth = auth.options(options);
+    }
+    Ok(BoxApp::new(auth))
+}
+
+/// Why webob refused a cookie.
+fn cookie_refusal(err: &paste_core::Error) -> String {
+    err.message()
+        .map_or_else(|| "is refused".to_owned(), str::to_owned)
+}
+
+/// auth_cookie's `timeout`: a bare number is minutes, as in Paste; a
+/// number with a unit is that duration; `none` is no limit.
+fn cookie_timeout(local: &Conf) -> Result<Option<Option<Duration>>, Error> {
+    let Some(value) = local.get("timeout").map(str::trim) else {
+        return Ok(None);
+    };
+    if value.eq_ignore_ascii_case("none") {
+        return Ok(Some(None));
+    }
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let minutes: f64 = value
+            .parse()
+            .map_err(|_| bad(local, "timeout", "is not a number of minutes"))?;
+        return Duration::try_from_secs_f64(minutes * 60.0)
+            .map(|timeout| Some(Some(timeout)))
+            .map_err(|_| bad(local, "timeout", "is out of range"));
+    }
+    Ok(Some(local.duration("timeout")?))
+}
+
+/// auth_form's page, from `template` or `template_file`: ours, with
+/// `{action}` (and `{message}`), or Paste's, with one `%s` for the action
+/// (and `%%` for a `%`).
+fn form_template(local: &Conf) -> Result<Option<String>, Error> {
+    let (key, text) = match (local.get("template"), local.get("template_file")) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                local,
+                "template_file",
+                "is given with template: give one",
+            ));
+        }
+        (Some(text), None) => ("template", text.to_owned()),
+        (None, Some(path)) => (
+            "template_file",
+            std::fs::read_to_string(path).map_err(|err| bad(local, "template_file", err))?,
+        ),
+    };
+    if text.contains("{action}") {
+        return Ok(Some(text));
+    }
+    let no_action = || {
+        bad(
+            local,
+            key,
+            "has no {action} (or Paste's %s) for the form's action",
+        )
+    };
+    // Paste's `template % action`.
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut actions = 0;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some('s') => {
+                out.push_str("{action}");
+                actions += 1;
+            }
+            _ => return Err(bad(local, key, "has a % that is not %s or %%")),
+        }
+    }
+    match actions {
+        0 => Err(no_action()),
+        1 => Ok(Some(out)),
+        _ => Err(bad(local, key, "has more than one %s")),
+    }
 }
 
 /// A urlmap key as `UrlMap::insert` takes it.
@@ -249,11 +475,14 @@ fn mount_key(key: &str) -> Option<String> {
 }
 
 fn bad(local: &Conf, key: &str, why: impl std::fmt::Display) -> Error {
-    let value = local.get(key).unwrap_or_default();
-    let err = Error::new(
-        ErrorKind::BadValue,
-        format!("bad setting {key} = {value:?}: {why}"),
-    );
+    // A secret is not repeated in a message that may well be logged.
+    let message = if key == "secret" {
+        format!("bad setting {key}: {why}")
+    } else {
+        let value = local.get(key).unwrap_or_default();
+        format!("bad setting {key} = {value:?}: {why}")
+    };
+    let err = Error::new(ErrorKind::BadValue, message);
     match local.location(key) {
         Some(at) => err.at(at.clone()),
         None => err,
