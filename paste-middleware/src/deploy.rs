@@ -475,8 +475,9 @@ fn mount_key(key: &str) -> Option<String> {
 }
 
 fn bad(local: &Conf, key: &str, why: impl std::fmt::Display) -> Error {
-    // A secret is not repeated in a message that may well be logged.
-    let message = if key == "secret" {
+    // A secret (or a URL that may carry a password) is not repeated in a
+    // message that may well be logged.
+    let message = if key == "secret" || key == "redis_url" {
         format!("bad setting {key}: {why}")
     } else {
         let value = local.get(key).unwrap_or_default();
@@ -494,9 +495,13 @@ fn session(app: BoxApp, _global: &Conf, local: &Conf) -> Result<BoxApp, Error> {
         mut middleware: SessionMiddleware<BoxApp, S>,
         local: &Conf,
     ) -> Result<SessionMiddleware<BoxApp, S>, Error> {
-        let factory = |err: paste_core::Error| Error::new(ErrorKind::BadValue, err.to_string());
+        let refused = |key: &str, err: paste_core::Error| {
+            bad(local, key, err.message().unwrap_or("is not valid"))
+        };
         if let Some(name) = local.get("cookie_name") {
-            middleware = middleware.cookie_name(name).map_err(factory)?;
+            middleware = middleware
+                .cookie_name(name)
+                .map_err(|err| refused("cookie_name", err))?;
         }
         if let Some(secure) = local.bool("secure")? {
             middleware = middleware.secure(secure);
@@ -505,10 +510,12 @@ fn session(app: BoxApp, _global: &Conf, local: &Conf) -> Result<BoxApp, Error> {
             middleware = middleware.http_only(http_only);
         }
         if let Some(domain) = local.get("domain") {
-            middleware = middleware.domain(domain).map_err(factory)?;
+            middleware = middleware
+                .domain(domain)
+                .map_err(|err| refused("domain", err))?;
         }
         if let Some(path) = local.get("path") {
-            middleware = middleware.path(path).map_err(factory)?;
+            middleware = middleware.path(path).map_err(|err| refused("path", err))?;
         }
         if let Some(timeout) = local.duration("idle_timeout")? {
             middleware = middleware.idle_timeout(timeout);

@@ -501,3 +501,41 @@ fn bad_auth_settings_name_their_key_and_line() {
         assert!(!err.contains("short"), "a secret in {err}");
     }
 }
+
+#[test]
+fn bad_session_settings_name_their_key_and_line() {
+    let wrap = |settings: &str| {
+        format!(
+            "[filter-app:main]\nuse = egg:Paste#paste_session\nnext = test\n{settings}\n\n[app:test]\nuse = egg:Paste#test\n"
+        )
+    };
+    let mut cases = vec![
+        (
+            "cookie_name = who am i",
+            "4 [filter-app:main]: bad setting cookie_name = \"who am i\": ",
+        ),
+        (
+            "domain = bad;domain",
+            "4 [filter-app:main]: bad setting domain = \"bad;domain\": ",
+        ),
+        (
+            "store = nowhere",
+            "4 [filter-app:main]: bad setting store = \"nowhere\": is not memory, file, cookie or redis",
+        ),
+    ];
+    if cfg!(feature = "redis") {
+        cases.push((
+            "store = redis\nredis_url = http://:hunter2@example",
+            "5 [filter-app:main]: bad setting redis_url: not a Redis URL",
+        ));
+    }
+    for (settings, expected) in cases {
+        let (_dir, app) = load_ini(&wrap(settings), "main", &[]);
+        let err = app.err().expect(settings).to_string();
+        assert!(
+            err.contains(&format!("site.ini:{expected}")),
+            "{settings}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}
