@@ -19,7 +19,7 @@
 //! let lines = Arc::new(Mutex::new(Vec::new()));
 //! let sink = {
 //!     let lines = lines.clone();
-//!     move |record: &LogRecord| lines.lock().unwrap().push(record.line().to_owned())
+//!     move |record: &LogRecord| lines.lock().unwrap().push(record.to_string())
 //! };
 //! let app = TransLogger::new(app_fn(|_req| async { Ok(Response::new("hello".into())) }), sink);
 //!
@@ -35,14 +35,15 @@
 
 use std::fmt::{self, Write as _};
 use std::io::Write;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http::StatusCode;
-use http::header::{REFERER, USER_AGENT};
+use http::header::{HeaderValue, REFERER, USER_AGENT};
+use http::{Method, StatusCode, Uri, Version};
 use http_body::{Frame, SizeHint};
 use paste_core::{App, Body, Error, Request, RequestExt, Result};
 
@@ -74,22 +75,48 @@ impl Outcome {
 }
 
 /// One request's log entry, handed to a [`LogSink`].
+///
+/// The record holds what the line is made of, not the line: a sink that
+/// drops the record never pays for formatting it. Its [`Display`](fmt::Display)
+/// writes the combined-format line, with the [outcome's mark](Outcome::mark)
+/// when the response did not complete, and no trailing newline:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use paste_core::{App, Request, Response, app_fn};
+/// use paste_middleware::translogger::{LogRecord, Outcome, TransLogger};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let records = Arc::new(Mutex::new(Vec::new()));
+/// let sink = {
+///     let records = records.clone();
+///     // Only the failures are formatted.
+///     move |record: &LogRecord| {
+///         if record.outcome() != Outcome::Complete || record.status().is_some_and(|s| s.is_server_error()) {
+///             records.lock().unwrap().push(record.to_string());
+///         }
+///     }
+/// };
+/// let app = TransLogger::new(app_fn(|_req| async { Ok(Response::new("hello".into())) }), sink);
+///
+/// let response = app.call(Request::get("/").body(().into()).unwrap()).await.unwrap();
+/// drop(response); // the client went away before the body was sent
+/// let line = records.lock().unwrap()[0].clone();
+/// assert!(line.ends_with("] \"GET / HTTP/1.1\" 200 - \"-\" \"-\" [aborted]"), "{line}");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct LogRecord {
-    line: String,
+    request: RequestFacts,
     status: Option<StatusCode>,
-    bytes: u64,
+    /// `None` when the size is unknown (the app failed).
+    bytes: Option<u64>,
     duration: Duration,
     outcome: Outcome,
 }
 
 impl LogRecord {
-    /// The combined-format line, with the [outcome's mark](Outcome::mark)
-    /// when the response did not complete; no trailing newline.
-    pub fn line(&self) -> &str {
-        &self.line
-    }
-
     /// The response status; `None` when the app never answered.
     pub fn status(&self) -> Option<StatusCode> {
         self.status
@@ -97,7 +124,7 @@ impl LogRecord {
 
     /// The body bytes sent (before any compression done by outer layers).
     pub fn bytes(&self) -> u64 {
-        self.bytes
+        self.bytes.unwrap_or(0)
     }
 
     /// From the call of the app to the end of the body.
@@ -109,6 +136,79 @@ impl LogRecord {
     pub fn outcome(&self) -> Outcome {
         self.outcome
     }
+}
+
+impl fmt::Display for LogRecord {
+    /// The combined-format line: `host - user [time] "request line"
+    /// status bytes "referer" "agent"`, then the outcome's mark.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let req = &self.request;
+        match (&req.forwarded_for, req.remote_ip) {
+            (Some(forwarded), _) => escape(f, first_forwarded(forwarded).unwrap_or(b""), true)?,
+            (None, Some(ip)) => write!(f, "{ip}")?,
+            (None, None) => f.write_str("-")?,
+        }
+        f.write_str(" - ")?;
+        match &req.user {
+            Some(user) => escape(f, user.as_bytes(), true)?,
+            None => f.write_str("-")?,
+        }
+        f.write_str(" [")?;
+        write_clf_time(f, req.time)?;
+        f.write_str("] \"")?;
+        escape(f, req.method.as_str().as_bytes(), false)?;
+        f.write_str(" ")?;
+        let target = req
+            .uri
+            .path_and_query()
+            .map_or_else(|| req.uri.path(), |pq| pq.as_str());
+        escape(f, target.as_bytes(), false)?;
+        write!(f, " {:?}\"", req.version)?;
+        match self.status {
+            Some(status) => write!(f, " {}", status.as_u16())?,
+            None => f.write_str(" -")?,
+        }
+        match self.bytes {
+            Some(n) if n > 0 => write!(f, " {n}")?,
+            _ => f.write_str(" -")?,
+        }
+        for header in [&req.referer, &req.user_agent] {
+            f.write_str(" \"")?;
+            match header {
+                Some(value) => escape(f, value.as_bytes(), false)?,
+                None => f.write_str("-")?,
+            }
+            f.write_str("\"")?;
+        }
+        f.write_str(self.outcome.mark())
+    }
+}
+
+/// What the line needs from the request, taken when it comes in: cheap
+/// clones (header values and the URI share the request's buffer), nothing
+/// formatted.
+#[derive(Debug, Clone)]
+struct RequestFacts {
+    /// `X-Forwarded-For` when trusted and its first entry is not empty.
+    forwarded_for: Option<HeaderValue>,
+    remote_ip: Option<IpAddr>,
+    user: Option<String>,
+    time: SystemTime,
+    method: Method,
+    uri: Uri,
+    version: Version,
+    referer: Option<HeaderValue>,
+    user_agent: Option<HeaderValue>,
+}
+
+/// The first entry of an `X-Forwarded-For` value, trimmed; `None` if empty.
+fn first_forwarded(value: &HeaderValue) -> Option<&[u8]> {
+    value
+        .as_bytes()
+        .split(|&b| b == b',')
+        .next()
+        .map(<[u8]>::trim_ascii)
+        .filter(|v| !v.is_empty())
 }
 
 /// Where log records go: [`TracingSink`], [`WriteSink`], or any
@@ -126,20 +226,23 @@ impl<F: Fn(&LogRecord) + Send + Sync + 'static> LogSink for F {
 
 /// Logs each line as a `tracing` event at level INFO with target
 /// `paste.translogger`, with the status, the bytes, the duration in
-/// microseconds and the outcome as fields.
+/// microseconds and the outcome as fields. The line is formatted only if
+/// a subscriber takes the event: with INFO off for that target, a request
+/// costs no formatting at all.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TracingSink;
 
 impl LogSink for TracingSink {
     fn log(&self, record: &LogRecord) {
+        // `info!` checks that the level and target are enabled before it
+        // evaluates a field or formats the message.
         tracing::info!(
             target: "paste.translogger",
             status = record.status.map(|s| s.as_u16()),
-            bytes = record.bytes,
+            bytes = record.bytes(),
             duration_us = u64::try_from(record.duration.as_micros()).unwrap_or(u64::MAX),
             outcome = ?record.outcome,
-            "{}",
-            record.line
+            "{record}"
         );
     }
 }
@@ -170,13 +273,15 @@ impl<W: Write + Send + 'static> WriteSink<W> {
 
 impl<W: Write + Send + 'static> LogSink for WriteSink<W> {
     fn log(&self, record: &LogRecord) {
+        // Formatted before taking the lock, and written in one piece.
+        let mut line = String::with_capacity(192);
+        let _ = writeln!(line, "{record}");
         let mut writer = self
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let written = writer
-            .write_all(record.line.as_bytes())
-            .and_then(|()| writer.write_all(b"\n"))
+            .write_all(line.as_bytes())
             .and_then(|()| writer.flush());
         if let Err(err) = written {
             tracing::warn!(target: "paste.translogger", "could not write the access log: {err}");
@@ -254,8 +359,7 @@ impl<A, S> fmt::Debug for TransLogger<A, S> {
 impl<A: App, S: LogSink> App for TransLogger<A, S> {
     async fn call(&self, req: Request) -> Result {
         let pending = Pending {
-            prefix: Some(self.prefix(&req)),
-            suffix: suffix(&req),
+            request: Some(self.facts(&req)),
             started: Instant::now(),
             sink: self.sink.clone(),
         };
@@ -283,93 +387,76 @@ impl<A: App, S: LogSink> App for TransLogger<A, S> {
 }
 
 impl<A, S> TransLogger<A, S> {
-    /// `host - user [time] "request line"`.
-    fn prefix(&self, req: &Request) -> String {
-        let mut line = String::with_capacity(128);
-        let forwarded = self
+    /// What the line needs from `req`, taken before the app can change it.
+    fn facts(&self, req: &Request) -> RequestFacts {
+        let forwarded_for = self
             .trust_forwarded_for
             .then(|| req.headers().get("x-forwarded-for"))
             .flatten()
-            .and_then(|v| v.as_bytes().split(|&b| b == b',').next())
-            .map(<[u8]>::trim_ascii)
-            .filter(|v| !v.is_empty());
-        match (forwarded, req.remote_addr()) {
-            (Some(host), _) => escape_into(&mut line, host, true),
-            (None, Some(addr)) => {
-                let _ = write!(line, "{}", addr.ip());
-            }
-            (None, None) => line.push('-'),
+            .filter(|v| first_forwarded(v).is_some())
+            .cloned();
+        RequestFacts {
+            forwarded_for,
+            remote_ip: req.remote_addr().map(|addr| addr.ip()),
+            user: req
+                .remote_user()
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned),
+            time: SystemTime::now(),
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            version: req.version(),
+            referer: req.headers().get(REFERER).cloned(),
+            user_agent: req.headers().get(USER_AGENT).cloned(),
         }
-        line.push_str(" - ");
-        match req.remote_user().filter(|u| !u.is_empty()) {
-            Some(user) => escape_into(&mut line, user.as_bytes(), true),
-            None => line.push('-'),
-        }
-        line.push_str(" [");
-        clf_now(&mut line);
-        line.push_str("] \"");
-        escape_into(&mut line, req.method().as_str().as_bytes(), false);
-        line.push(' ');
-        let target = req
-            .uri()
-            .path_and_query()
-            .map_or_else(|| req.uri().path(), |pq| pq.as_str());
-        escape_into(&mut line, target.as_bytes(), false);
-        let _ = write!(line, " {:?}\"", req.version());
-        line
     }
 }
 
-/// ` "referer" "agent"`.
-fn suffix(req: &Request) -> String {
-    let mut line = String::with_capacity(64);
-    for name in [REFERER, USER_AGENT] {
-        line.push_str(" \"");
-        match req.headers().get(name) {
-            Some(value) => escape_into(&mut line, value.as_bytes(), false),
-            None => line.push('-'),
-        }
-        line.push('"');
-    }
-    line
-}
-
-/// Appends `bytes` escaped: `"` and `\` get a backslash, bytes outside
+/// Writes `bytes` escaped: `"` and `\` get a backslash, bytes outside
 /// visible ASCII become `\xHH` (and so does a space when `space` is set).
-fn escape_into(out: &mut String, bytes: &[u8], space: bool) {
-    for &b in bytes {
+/// Runs of bytes that need no escape are written in one piece.
+fn escape(out: &mut impl fmt::Write, bytes: &[u8], space: bool) -> fmt::Result {
+    let plain =
+        |b: u8| matches!(b, 0x21..=0x7e if b != b'"' && b != b'\\') || (b == b' ' && !space);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let run = rest.iter().position(|&b| !plain(b)).unwrap_or(rest.len());
+        let (clean, tail) = rest.split_at(run);
+        // Only visible ASCII and spaces: valid UTF-8.
+        out.write_str(std::str::from_utf8(clean).map_err(|_| fmt::Error)?)?;
+        let Some((&b, tail)) = tail.split_first() else {
+            break;
+        };
         match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b' ' if space => out.push_str("\\x20"),
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
+            b'"' => out.write_str("\\\"")?,
+            b'\\' => out.write_str("\\\\")?,
+            _ => write!(out, "\\x{b:02x}")?,
         }
+        rest = tail;
     }
+    Ok(())
 }
 
-/// Appends `10/Oct/2000:13:55:36 +0000` (UTC).
-/// [`clf_time`] for now, formatted once a second per thread: a log line
-/// per request would otherwise spend more on the date than on the rest.
-fn clf_now(out: &mut String) {
+/// Writes `time` as `10/Oct/2000:13:55:36 +0000` (UTC), from a per-thread
+/// cache of the last second formatted: most lines of a busy server fall
+/// in the same second, and the date would otherwise cost more than the
+/// rest of the line.
+fn write_clf_time(out: &mut impl fmt::Write, time: SystemTime) -> fmt::Result {
     thread_local! {
         static CACHE: std::cell::RefCell<(u64, String)> = const {
             std::cell::RefCell::new((u64::MAX, String::new()))
         };
     }
-    let now = SystemTime::now();
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.0 != secs {
             cache.1.clear();
-            clf_time(&mut cache.1, now);
+            clf_time(&mut cache.1, time);
             cache.0 = secs;
         }
-        out.push_str(&cache.1);
-    });
+        out.write_str(&cache.1)
+    })
 }
 
 fn clf_time(out: &mut String, time: SystemTime) {
@@ -401,33 +488,21 @@ fn clf_time(out: &mut String, time: SystemTime) {
 
 /// What is known of a request before its response ends.
 struct Pending<S> {
-    prefix: Option<String>,
-    suffix: String,
+    /// Taken when the record is made.
+    request: Option<RequestFacts>,
     started: Instant,
     sink: Arc<S>,
 }
 
 impl<S: LogSink> Pending<S> {
     fn log(mut self, status: Option<StatusCode>, bytes: Option<u64>, outcome: Outcome) {
-        let mut line = self.prefix.take().unwrap_or_default();
-        match status {
-            Some(status) => {
-                let _ = write!(line, " {}", status.as_u16());
-            }
-            None => line.push_str(" -"),
-        }
-        match bytes {
-            Some(n) if n > 0 => {
-                let _ = write!(line, " {n}");
-            }
-            _ => line.push_str(" -"),
-        }
-        line.push_str(&self.suffix);
-        line.push_str(outcome.mark());
+        let Some(request) = self.request.take() else {
+            return;
+        };
         self.sink.log(&LogRecord {
-            line,
+            request,
             status,
-            bytes: bytes.unwrap_or(0),
+            bytes,
             duration: self.started.elapsed(),
             outcome,
         });
@@ -526,11 +601,19 @@ mod tests {
 
     #[test]
     fn escaping_keeps_one_line_and_balanced_quotes() {
-        let mut out = String::new();
-        escape_into(&mut out, b"a\"b\\c\r\nd\xffe f", false);
-        assert_eq!(out, "a\\\"b\\\\c\\x0d\\x0ad\\xffe f");
-        out.clear();
-        escape_into(&mut out, b"a b", true);
-        assert_eq!(out, "a\\x20b");
+        let escaped = |bytes: &[u8], space| {
+            let mut out = String::new();
+            escape(&mut out, bytes, space).unwrap();
+            out
+        };
+        assert_eq!(
+            escaped(b"a\"b\\c\r\nd\xffe f", false),
+            "a\\\"b\\\\c\\x0d\\x0ad\\xffe f"
+        );
+        assert_eq!(escaped(b"a b", true), "a\\x20b");
+        assert_eq!(escaped(b"", true), "");
+        assert_eq!(escaped(b"\"\"", true), "\\\"\\\"");
+        assert_eq!(escaped(b"plain/path?q=1", false), "plain/path?q=1");
+        assert_eq!(escaped(b"\x7f\x00 x", false), "\\x7f\\x00 x");
     }
 }
