@@ -34,8 +34,8 @@ use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use http::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap,
-    HeaderValue, VARY,
+    ACCEPT_ENCODING, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE,
+    ETAG, HeaderMap, HeaderValue, VARY,
 };
 use http::{Method, StatusCode};
 use http_body::{Frame, SizeHint};
@@ -129,14 +129,23 @@ impl<A> fmt::Debug for Gzip<A> {
 
 impl<A: App> App for Gzip<A> {
     async fn call(&self, req: Request) -> Result {
-        let req = webob::Request::new(req);
-        let accepts = accepts_gzip(&req);
         let head = req.method() == Method::HEAD;
-        let mut response = self.app.call(req.into_inner()).await?;
-        if !has_compressible_type(response.headers()) {
+        // Without the header nothing is compressed: no need to parse it.
+        let (accepts, req) = if req.headers().contains_key(ACCEPT_ENCODING) {
+            let req = webob::Request::new(req);
+            (accepts_gzip(&req), req.into_inner())
+        } else {
+            (false, req)
+        };
+        let mut response = self.app.call(req).await?;
+        let Some(has_vary) = inspect(response.headers()) else {
             return Ok(response);
+        };
+        if !has_vary {
+            response
+                .headers_mut()
+                .append(VARY, HeaderValue::from_static("Accept-Encoding"));
         }
-        add_vary(response.headers_mut());
         if accepts && !head && self.worth_compressing(&response) {
             compress(&mut response, self.level);
         }
@@ -199,31 +208,48 @@ fn accepts_gzip(req: &webob::Request) -> bool {
     gzip > 0.0 && gzip >= identity
 }
 
-/// Whether the response is of a type that gzip shrinks, and not already
-/// encoded.
-fn has_compressible_type(headers: &HeaderMap) -> bool {
-    let encoded = headers
-        .get_all(CONTENT_ENCODING)
-        .iter()
-        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
-    if encoded {
-        return false;
+/// Reads a response's headers in one pass (this runs for every
+/// response): `None` unless it is of a type that gzip shrinks and not
+/// already encoded; else whether its `Vary` already names
+/// `Accept-Encoding` (or `*`).
+fn inspect(headers: &HeaderMap) -> Option<bool> {
+    let mut content_type = None;
+    let mut has_vary = false;
+    for (name, value) in headers {
+        if name == CONTENT_ENCODING {
+            if !value.as_bytes().eq_ignore_ascii_case(b"identity") {
+                return None;
+            }
+        } else if name == CONTENT_TYPE {
+            // The first one, if it is text.
+            content_type.get_or_insert(value.to_str().ok());
+        } else if name == VARY && !has_vary {
+            has_vary = varies_on_encoding(value);
+        }
     }
-    let Some(content_type) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    is_compressible(content_type)
+    is_compressible(content_type??).then_some(has_vary)
+}
+
+/// Whether a `Vary` value names `Accept-Encoding` or `*`.
+fn varies_on_encoding(value: &HeaderValue) -> bool {
+    value.to_str().is_ok_and(|v| {
+        v.split(',')
+            .map(str::trim)
+            .any(|f| f == "*" || f.eq_ignore_ascii_case("accept-encoding"))
+    })
 }
 
 /// Whether a media type is worth compressing: everything except types that
 /// are compressed already (most images, audio, video, WOFF fonts, archives)
 /// and opaque binary.
 pub(crate) fn is_compressible(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    // The common case, without lower-casing a copy: this runs per response.
-    if essence.len() > 5 && essence[..5].eq_ignore_ascii_case("text/") {
+    // The common case, without splitting or lower-casing a copy: this
+    // runs per response. (`text/…` is compressible whatever follows.)
+    let start = content_type.trim_start().as_bytes();
+    if start.len() >= 5 && start[..5].eq_ignore_ascii_case(b"text/") {
         return true;
     }
+    let essence = content_type.split(';').next().unwrap_or("").trim();
     let essence = essence.to_ascii_lowercase();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;
@@ -244,20 +270,6 @@ pub(crate) fn is_compressible(content_type: &str) -> bool {
                 || subtype == "vnd.rar")
         }
         _ => !essence.is_empty() && !kind.starts_with("multipart"),
-    }
-}
-
-/// Appends `Accept-Encoding` to `Vary` unless it, or `*`, is there already.
-fn add_vary(headers: &mut HeaderMap) {
-    let present = headers
-        .get_all(VARY)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|f| f == "*" || f.eq_ignore_ascii_case("accept-encoding"));
-    if !present {
-        headers.append(VARY, HeaderValue::from_static("Accept-Encoding"));
     }
 }
 
@@ -386,6 +398,9 @@ mod tests {
             "application/atom+xml",
             "TEXT/PLAIN",
             "font/ttf",
+            "  Text/x;y",
+            "text/",
+            "text/;charset=utf-8",
         ] {
             assert!(is_compressible(t), "{t}");
         }
@@ -409,16 +424,39 @@ mod tests {
     }
 
     #[test]
-    fn vary_is_added_once() {
+    fn vary_is_read_in_every_value() {
         let mut headers = HeaderMap::new();
-        headers.append(VARY, HeaderValue::from_static("Cookie, accept-encoding"));
-        add_vary(&mut headers);
-        assert_eq!(headers.get_all(VARY).iter().count(), 1);
-        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        assert_eq!(inspect(&headers), Some(false));
         headers.append(VARY, HeaderValue::from_static("Cookie"));
-        add_vary(&mut headers);
-        let all: Vec<_> = headers.get_all(VARY).iter().collect();
-        assert_eq!(all, ["Cookie", "Accept-Encoding"]);
+        assert_eq!(inspect(&headers), Some(false));
+        headers.append(VARY, HeaderValue::from_static("Origin, accept-encoding"));
+        assert_eq!(inspect(&headers), Some(true));
+        let mut headers = HeaderMap::new();
+        headers.append(VARY, HeaderValue::from_static(" * "));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        assert_eq!(inspect(&headers), Some(true));
+    }
+
+    #[test]
+    fn only_the_first_content_type_and_any_encoding_count() {
+        let mut headers = HeaderMap::new();
+        headers.append(CONTENT_TYPE, HeaderValue::from_static("image/png"));
+        headers.append(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        assert_eq!(inspect(&headers), None);
+        let mut headers = HeaderMap::new();
+        headers.append(
+            CONTENT_TYPE,
+            HeaderValue::from_bytes(b"text/html; x=\xe9").unwrap(),
+        );
+        assert_eq!(inspect(&headers), None, "not visible ASCII");
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        headers.append(CONTENT_ENCODING, HeaderValue::from_static("Identity"));
+        assert_eq!(inspect(&headers), Some(false));
+        headers.append(CONTENT_ENCODING, HeaderValue::from_static("br"));
+        assert_eq!(inspect(&headers), None);
+        assert_eq!(inspect(&HeaderMap::new()), None);
     }
 
     #[test]
