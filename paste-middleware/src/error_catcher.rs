@@ -31,7 +31,7 @@
 use std::fmt::{self, Write as _};
 
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-use http::{Method, StatusCode};
+use http::{Method, StatusCode, Uri};
 use paste_core::{App, Body, Request, Response, Result, catch_panic};
 use webob::escape_html;
 
@@ -104,17 +104,16 @@ impl<A> fmt::Debug for ErrorCatcher<A> {
 
 impl<A: App> App for ErrorCatcher<A> {
     async fn call(&self, req: Request) -> Result {
+        // For the log: clones that share the request's buffer, no String.
         let method = req.method().clone();
-        let target = req
-            .uri()
-            .path_and_query()
-            .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+        let uri = req.uri().clone();
         let summary = self.debug.then(|| summarise(&req));
         let outcome = catch_panic(self.app.call(req)).await;
         let (status, mut headers, detail) = match outcome {
             Ok(Ok(response)) => return Ok(response),
             Ok(Err(err)) if !err.status().is_server_error() => return Err(err),
             Ok(Err(mut err)) => {
+                let target = target(&uri);
                 tracing::error!(
                     target: "paste.error_catcher",
                     status = err.status().as_u16(),
@@ -125,6 +124,7 @@ impl<A: App> App for ErrorCatcher<A> {
             }
             Err(panic) => {
                 let message = panic.message();
+                let target = target(&uri);
                 tracing::error!(
                     target: "paste.error_catcher",
                     status = 500,
@@ -157,6 +157,12 @@ impl<A: App> App for ErrorCatcher<A> {
         *response.headers_mut() = headers;
         Ok(response)
     }
+}
+
+/// The request target as received: path and query.
+fn target(uri: &Uri) -> &str {
+    uri.path_and_query()
+        .map_or_else(|| uri.path(), |pq| pq.as_str())
 }
 
 /// The method, target and version, then the shown headers, one per line.
