@@ -40,6 +40,7 @@ use http::header::{
 use http::{Method, StatusCode};
 use http_body::{Frame, SizeHint};
 use paste_core::{App, Body, Error, Request, Response, Result};
+use webob::accept::AcceptEncoding;
 
 /// The default [`Gzip::min_size`]: below 256 bytes the gzip header and
 /// trailer (18 bytes) eat most of what compression saves.
@@ -130,13 +131,7 @@ impl<A> fmt::Debug for Gzip<A> {
 impl<A: App> App for Gzip<A> {
     async fn call(&self, req: Request) -> Result {
         let head = req.method() == Method::HEAD;
-        // Without the header nothing is compressed: no need to parse it.
-        let (accepts, req) = if req.headers().contains_key(ACCEPT_ENCODING) {
-            let req = webob::Request::new(req);
-            (accepts_gzip(&req), req.into_inner())
-        } else {
-            (false, req)
-        };
+        let accepts = accepts_gzip(req.headers());
         let mut response = self.app.call(req).await?;
         let Some(has_vary) = inspect(response.headers()) else {
             return Ok(response);
@@ -194,8 +189,27 @@ impl<A> Gzip<A> {
 /// higher quality. A missing (or unparsable) header means no compression:
 /// RFC 9110 allows any coding then, but clients that send nothing rarely
 /// decode anything.
-fn accepts_gzip(req: &webob::Request) -> bool {
-    let accept = req.accept_encoding();
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    // The values joined as webob's `Request::accept_encoding` joins them
+    // (one that is not visible ASCII makes the header invalid), without
+    // wrapping the request: most requests have one value, or none.
+    let mut values = headers.get_all(ACCEPT_ENCODING).iter();
+    let Some(first) = values.next() else {
+        return false;
+    };
+    let Ok(first) = first.to_str() else {
+        return false;
+    };
+    let mut joined = std::borrow::Cow::Borrowed(first);
+    for value in values {
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
+        let list = joined.to_mut();
+        list.push_str(", ");
+        list.push_str(value);
+    }
+    let accept = AcceptEncoding::parse(&joined);
     if !accept.is_present() {
         return false;
     }
@@ -457,6 +471,29 @@ mod tests {
         headers.append(CONTENT_ENCODING, HeaderValue::from_static("br"));
         assert_eq!(inspect(&headers), None);
         assert_eq!(inspect(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn accept_encoding_values_are_read_together() {
+        let accepts = |values: &[&[u8]]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(ACCEPT_ENCODING, HeaderValue::from_bytes(value).unwrap());
+            }
+            accepts_gzip(&headers)
+        };
+        assert!(!accepts(&[]));
+        assert!(accepts(&[b"gzip"]));
+        assert!(accepts(&[b"x-gzip, br"]));
+        assert!(accepts(&[b"identity;q=0.5", b"gzip"]));
+        assert!(!accepts(&[b"gzip;q=0.5", b"identity"]));
+        assert!(!accepts(&[b"br", b"gzip;q=0"]));
+        assert!(
+            !accepts(&[b"gzip", b"\xe9"]),
+            "an invalid value voids the header"
+        );
+        assert!(!accepts(&[b""]));
+        assert!(accepts(&[b"*"]));
     }
 
     #[test]
