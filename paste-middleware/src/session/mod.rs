@@ -79,7 +79,7 @@ use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use paste_core::http::header::SET_COOKIE;
+use paste_core::http::header::{COOKIE, SET_COOKIE};
 use paste_core::http::{HeaderMap, StatusCode};
 use paste_core::{App, Error, Request, Result};
 use serde::Serialize;
@@ -401,6 +401,9 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
     /// Loads the session the request's cookie names, or starts a new one;
     /// says whether a session cookie was sent.
     async fn open(&self, headers: &HeaderMap) -> (Session, bool) {
+        if !headers.contains_key(COOKIE) {
+            return (Session::new(State::default()), false);
+        }
         let cookies = Cookies::from_headers(headers);
         let mut sent = false;
         for value in cookies.get_all(&self.cookie_name).take(MAX_TRIED) {
@@ -425,9 +428,14 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
     /// Saves or deletes the session as it now stands, adding `Set-Cookie`
     /// to `headers` when the cookie changes.
     async fn commit(&self, session: &Session, cookie_sent: bool, headers: &mut HeaderMap) {
-        let now = SystemTime::now();
-        let (id, data, changed, retired) = {
+        let (id, data, changed, retired, now) = {
             let mut state = session.lock();
+            // A new session left untouched (most requests): nothing to do,
+            // not even a clock to read.
+            if !state.changed && state.id.is_none() {
+                return;
+            }
+            let now = SystemTime::now();
             let refresh = state.id.is_some()
                 && state.expires.is_some_and(|expires| {
                     expires.duration_since(now).unwrap_or_default() < self.idle_timeout / 2
@@ -438,7 +446,7 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
             }
             state.changed = false;
             let retired = mem::take(&mut state.retired);
-            (state.id.clone(), state.data.clone(), changed, retired)
+            (state.id.clone(), state.data.clone(), changed, retired, now)
         };
         for old in &retired {
             if let Err(err) = self.store.delete(old).await {
