@@ -103,59 +103,63 @@ impl<A> fmt::Debug for ErrorCatcher<A> {
 }
 
 impl<A: App> App for ErrorCatcher<A> {
-    async fn call(&self, req: Request) -> Result {
-        // For the log: clones that share the request's buffer, no String.
-        let method = req.method().clone();
-        let uri = req.uri().clone();
-        let summary = self.debug.then(|| summarise(&req));
-        let outcome = catch_panic(self.app.call(req)).await;
-        let (status, mut headers, detail) = match outcome {
-            Ok(Ok(response)) => return Ok(response),
-            Ok(Err(err)) if !err.status().is_server_error() => return Err(err),
-            Ok(Err(mut err)) => {
-                let target = target(&uri);
-                tracing::error!(
-                    target: "paste.error_catcher",
-                    status = err.status().as_u16(),
-                    "{method} {target}: {err:#}"
-                );
-                let headers = std::mem::take(err.headers_mut());
-                (err.status(), headers, format!("{err:#}"))
-            }
-            Err(panic) => {
-                let message = panic.message();
-                let target = target(&uri);
-                tracing::error!(
-                    target: "paste.error_catcher",
-                    status = 500,
-                    "{method} {target}: the app panicked: {message}"
-                );
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    http::HeaderMap::new(),
-                    format!("the app panicked: {message}"),
-                )
-            }
-        };
-        let page = match &summary {
-            Some(summary) => debug_page(status, &detail, summary),
-            None => plain_page(status),
-        };
-        headers.remove(CONTENT_LENGTH);
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        let body = if method == Method::HEAD {
-            Body::empty()
-        } else {
-            Body::from(page)
-        };
-        let mut response = Response::new(body);
-        *response.status_mut() = status;
-        *response.headers_mut() = headers;
-        Ok(response)
+    // An `async` block rather than an `async fn`: an `async fn` keeps a
+    // second copy of its request argument in its future.
+    fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            // For the log: clones that share the request's buffer, no String.
+            let method = req.method().clone();
+            let uri = req.uri().clone();
+            let summary = self.debug.then(|| summarise(&req));
+            let outcome = catch_panic(self.app.call(req)).await;
+            let (status, mut headers, detail) = match outcome {
+                Ok(Ok(response)) => return Ok(response),
+                Ok(Err(err)) if !err.status().is_server_error() => return Err(err),
+                Ok(Err(mut err)) => {
+                    let target = target(&uri);
+                    tracing::error!(
+                        target: "paste.error_catcher",
+                        status = err.status().as_u16(),
+                        "{method} {target}: {err:#}"
+                    );
+                    let headers = std::mem::take(err.headers_mut());
+                    (err.status(), headers, format!("{err:#}"))
+                }
+                Err(panic) => {
+                    let message = panic.message();
+                    let target = target(&uri);
+                    tracing::error!(
+                        target: "paste.error_catcher",
+                        status = 500,
+                        "{method} {target}: the app panicked: {message}"
+                    );
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        http::HeaderMap::new(),
+                        format!("the app panicked: {message}"),
+                    )
+                }
+            };
+            let page = match &summary {
+                Some(summary) => debug_page(status, &detail, summary),
+                None => plain_page(status),
+            };
+            headers.remove(CONTENT_LENGTH);
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let body = if method == Method::HEAD {
+                Body::empty()
+            } else {
+                Body::from(page)
+            };
+            let mut response = Response::new(body);
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            Ok(response)
+        }
     }
 }
 

@@ -129,22 +129,26 @@ impl<A> fmt::Debug for Gzip<A> {
 }
 
 impl<A: App> App for Gzip<A> {
-    async fn call(&self, req: Request) -> Result {
-        let head = req.method() == Method::HEAD;
-        let accepts = accepts_gzip(req.headers());
-        let mut response = self.app.call(req).await?;
-        let Some(has_vary) = inspect(response.headers()) else {
-            return Ok(response);
-        };
-        if !has_vary {
-            response
-                .headers_mut()
-                .append(VARY, HeaderValue::from_static("Accept-Encoding"));
+    // An `async` block rather than an `async fn`: an `async fn` keeps a
+    // second copy of its request argument in its future.
+    fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            let head = req.method() == Method::HEAD;
+            let accepts = accepts_gzip(req.headers());
+            let mut response = self.app.call(req).await?;
+            let Some(has_vary) = inspect(response.headers()) else {
+                return Ok(response);
+            };
+            if !has_vary {
+                response
+                    .headers_mut()
+                    .append(VARY, HeaderValue::from_static("Accept-Encoding"));
+            }
+            if accepts && !head && self.worth_compressing(&response) {
+                compress(&mut response, self.level);
+            }
+            Ok(response)
         }
-        if accepts && !head && self.worth_compressing(&response) {
-            compress(&mut response, self.level);
-        }
-        Ok(response)
     }
 }
 

@@ -357,30 +357,34 @@ impl<A, S> fmt::Debug for TransLogger<A, S> {
 }
 
 impl<A: App, S: LogSink> App for TransLogger<A, S> {
-    async fn call(&self, req: Request) -> Result {
-        let pending = Pending {
-            request: Some(self.facts(&req)),
-            started: Instant::now(),
-            sink: self.sink.clone(),
-        };
-        let mut guard = Guard(Some(pending));
-        let outcome = self.app.call(req).await;
-        let pending = guard.0.take().expect("the guard is only emptied here");
-        match outcome {
-            Ok(response) => {
-                let status = response.status();
-                Ok(response.map(|body| {
-                    Body::new(LoggedBody {
-                        inner: body,
-                        pending: Some(pending),
-                        status,
-                        bytes: 0,
-                    })
-                }))
-            }
-            Err(err) => {
-                pending.log(Some(err.status()), None, Outcome::AppError);
-                Err(err)
+    // An `async` block rather than an `async fn`: an `async fn` keeps a
+    // second copy of its request argument in its future.
+    fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            let pending = Pending {
+                request: Some(self.facts(&req)),
+                started: Instant::now(),
+                sink: self.sink.clone(),
+            };
+            let mut guard = Guard(Some(pending));
+            let outcome = self.app.call(req).await;
+            let pending = guard.0.take().expect("the guard is only emptied here");
+            match outcome {
+                Ok(response) => {
+                    let status = response.status();
+                    Ok(response.map(|body| {
+                        Body::new(LoggedBody {
+                            inner: body,
+                            pending: Some(pending),
+                            status,
+                            bytes: 0,
+                        })
+                    }))
+                }
+                Err(err) => {
+                    pending.log(Some(err.status()), None, Outcome::AppError);
+                    Err(err)
+                }
             }
         }
     }

@@ -213,18 +213,24 @@ impl UrlMap {
 }
 
 impl App for UrlMap {
-    async fn call(&self, mut req: Request) -> Result {
-        let Some((entry, end)) = self.find(&req) else {
-            // Boxed: the 404 page's future would otherwise make every
-            // request's future larger.
-            return Box::pin(self.not_found(req)).await;
-        };
-        // The script name grows by the matched part of the path info; as
-        // script name + path info is the path, that is a prefix of the path.
-        let script_name = req.uri().path()[..req.script_name().len() + end].to_owned();
-        let moved = req.set_script_name(&script_name);
-        debug_assert!(moved, "a matched prefix ends at a segment boundary");
-        entry.app.call(req).await
+    // An `async` block rather than an `async fn`: an `async fn` keeps a
+    // second copy of its request argument in its future.
+    fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            let Some((entry, end)) = self.find(&req) else {
+                // Boxed: the 404 page's future would otherwise make every
+                // request's future larger.
+                return Box::pin(self.not_found(req)).await;
+            };
+            // The script name grows by the matched part of the path info;
+            // as script name + path info is the path, that is a prefix of
+            // the path.
+            let script_name = req.uri().path()[..req.script_name().len() + end].to_owned();
+            let moved = req.set_script_name(&script_name);
+            debug_assert!(moved, "a matched prefix ends at a segment boundary");
+            drop(script_name);
+            entry.app.call(req).await
+        }
     }
 }
 

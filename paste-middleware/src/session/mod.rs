@@ -530,18 +530,22 @@ fn check_cookie(name: &str, options: &CookieOptions) -> Result<(), Error> {
 }
 
 impl<A: App, S: Store> App for SessionMiddleware<A, S> {
-    async fn call(&self, mut req: Request) -> Result {
-        let (session, cookie_sent) = self.open(req.headers()).await;
-        req.extensions_mut().insert(session.clone());
-        match self.app.call(req).await {
-            Ok(mut response) => {
-                self.commit(&session, cookie_sent, response.headers_mut())
-                    .await;
-                Ok(response)
-            }
-            Err(mut err) => {
-                self.commit(&session, cookie_sent, err.headers_mut()).await;
-                Err(err)
+    // An `async` block rather than an `async fn`: an `async fn` keeps a
+    // second copy of its request argument in its future.
+    fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            let (session, cookie_sent) = self.open(req.headers()).await;
+            req.extensions_mut().insert(session.clone());
+            match self.app.call(req).await {
+                Ok(mut response) => {
+                    self.commit(&session, cookie_sent, response.headers_mut())
+                        .await;
+                    Ok(response)
+                }
+                Err(mut err) => {
+                    self.commit(&session, cookie_sent, err.headers_mut()).await;
+                    Err(err)
+                }
             }
         }
     }
