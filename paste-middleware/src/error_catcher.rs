@@ -103,8 +103,10 @@ impl<A> fmt::Debug for ErrorCatcher<A> {
 }
 
 impl<A: App> App for ErrorCatcher<A> {
-    // An `async` block rather than an `async fn`: an `async fn` keeps a
-    // second copy of its request argument in its future.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
     fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
         async move {
             // For the log: clones that share the request's buffer, no String.

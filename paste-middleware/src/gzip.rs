@@ -129,8 +129,10 @@ impl<A> fmt::Debug for Gzip<A> {
 }
 
 impl<A: App> App for Gzip<A> {
-    // An `async` block rather than an `async fn`: an `async fn` keeps a
-    // second copy of its request argument in its future.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
     fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
         async move {
             let head = req.method() == Method::HEAD;

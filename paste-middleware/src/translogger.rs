@@ -357,8 +357,10 @@ impl<A, S> fmt::Debug for TransLogger<A, S> {
 }
 
 impl<A: App, S: LogSink> App for TransLogger<A, S> {
-    // An `async` block rather than an `async fn`: an `async fn` keeps a
-    // second copy of its request argument in its future.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
     fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
         async move {
             let pending = Pending {

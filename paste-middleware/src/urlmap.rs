@@ -213,8 +213,10 @@ impl UrlMap {
 }
 
 impl App for UrlMap {
-    // An `async` block rather than an `async fn`: an `async fn` keeps a
-    // second copy of its request argument in its future.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
     fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
         async move {
             let Some((entry, end)) = self.find(&req) else {

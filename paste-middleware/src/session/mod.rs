@@ -530,8 +530,10 @@ fn check_cookie(name: &str, options: &CookieOptions) -> Result<(), Error> {
 }
 
 impl<A: App, S: Store> App for SessionMiddleware<A, S> {
-    // An `async` block rather than an `async fn`: an `async fn` keeps a
-    // second copy of its request argument in its future.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
     fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
         async move {
             let (session, cookie_sent) = self.open(req.headers()).await;
