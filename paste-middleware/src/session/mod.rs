@@ -145,6 +145,14 @@ struct State {
     retired: Vec<SessionId>,
 }
 
+impl State {
+    /// A new session left untouched (most requests): nothing to save,
+    /// delete or refresh.
+    fn is_untouched_new(&self) -> bool {
+        !self.changed && self.id.is_none()
+    }
+}
+
 impl Session {
     fn new(state: State) -> Self {
         Self {
@@ -401,9 +409,6 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
     /// Loads the session the request's cookie names, or starts a new one;
     /// says whether a session cookie was sent.
     async fn open(&self, headers: &HeaderMap) -> (Session, bool) {
-        if !headers.contains_key(COOKIE) {
-            return (Session::new(State::default()), false);
-        }
         let cookies = Cookies::from_headers(headers);
         let mut sent = false;
         for value in cookies.get_all(&self.cookie_name).take(MAX_TRIED) {
@@ -430,9 +435,7 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
     async fn commit(&self, session: &Session, cookie_sent: bool, headers: &mut HeaderMap) {
         let (id, data, changed, retired, now) = {
             let mut state = session.lock();
-            // A new session left untouched (most requests): nothing to do,
-            // not even a clock to read.
-            if !state.changed && state.id.is_none() {
+            if state.is_untouched_new() {
                 return;
             }
             let now = SystemTime::now();
@@ -536,19 +539,23 @@ impl<A: App, S: Store> App for SessionMiddleware<A, S> {
     )]
     fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
         async move {
-            let (session, cookie_sent) = self.open(req.headers()).await;
+            // Most requests bring no cookie and leave the session alone:
+            // then there is nothing to load or save.
+            let (session, cookie_sent) = if req.headers().contains_key(COOKIE) {
+                self.open(req.headers()).await
+            } else {
+                (Session::new(State::default()), false)
+            };
             req.extensions_mut().insert(session.clone());
-            match self.app.call(req).await {
-                Ok(mut response) => {
-                    self.commit(&session, cookie_sent, response.headers_mut())
-                        .await;
-                    Ok(response)
-                }
-                Err(mut err) => {
-                    self.commit(&session, cookie_sent, err.headers_mut()).await;
-                    Err(err)
-                }
+            let mut outcome = self.app.call(req).await;
+            if !session.lock().is_untouched_new() {
+                let headers = match &mut outcome {
+                    Ok(response) => response.headers_mut(),
+                    Err(err) => err.headers_mut(),
+                };
+                self.commit(&session, cookie_sent, headers).await;
             }
+            outcome
         }
     }
 }
