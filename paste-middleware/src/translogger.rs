@@ -364,27 +364,36 @@ impl<A: App, S: LogSink> App for TransLogger<A, S> {
     fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
         async move {
             let pending = Pending {
-                request: Some(self.facts(&req)),
+                record: LogRecord {
+                    request: self.facts(&req),
+                    status: None,
+                    bytes: None,
+                    duration: Duration::ZERO,
+                    outcome: Outcome::Aborted,
+                },
                 started: Instant::now(),
                 sink: self.sink.clone(),
+                logged: false,
             };
             let mut guard = Guard(Some(pending));
             let outcome = self.app.call(req).await;
-            let pending = guard.0.take().expect("the guard is only emptied here");
             match outcome {
                 Ok(response) => {
-                    let status = response.status();
+                    let mut pending = guard.0.take().expect("the guard is only emptied here");
+                    pending.record.status = Some(response.status());
+                    pending.record.bytes = Some(0);
                     Ok(response.map(|body| {
                         Body::new(LoggedBody {
                             inner: body,
                             pending: Some(pending),
-                            status,
-                            bytes: 0,
                         })
                     }))
                 }
                 Err(err) => {
-                    pending.log(Some(err.status()), None, Outcome::AppError);
+                    if let Some(pending) = &mut guard.0 {
+                        pending.record.status = Some(err.status());
+                    }
+                    finish(&mut guard.0, Outcome::AppError);
                     Err(err)
                 }
             }
@@ -492,27 +501,28 @@ fn clf_time(out: &mut String, time: SystemTime) {
     );
 }
 
-/// What is known of a request before its response ends.
+/// A request's record, completed as its response ends, and where it goes.
 struct Pending<S> {
-    /// Taken when the record is made.
-    request: Option<RequestFacts>,
+    record: LogRecord,
     started: Instant,
     sink: Arc<S>,
+    logged: bool,
 }
 
-impl<S: LogSink> Pending<S> {
-    fn log(mut self, status: Option<StatusCode>, bytes: Option<u64>, outcome: Outcome) {
-        let Some(request) = self.request.take() else {
-            return;
-        };
-        self.sink.log(&LogRecord {
-            request,
-            status,
-            bytes,
-            duration: self.started.elapsed(),
-            outcome,
-        });
+/// Completes the record in `slot`, if it is still there, and hands it to
+/// the sink, in place: a record is a few hundred bytes.
+fn finish<S: LogSink>(slot: &mut Option<Pending<S>>, outcome: Outcome) {
+    if let Some(pending) = slot
+        && !pending.logged
+    {
+        // Set first: a sink that panics is not called again as the
+        // unwinding drops the body or the guard.
+        pending.logged = true;
+        pending.record.duration = pending.started.elapsed();
+        pending.record.outcome = outcome;
+        pending.sink.log(&pending.record);
     }
+    *slot = None;
 }
 
 /// Logs an abort if the app's future is dropped (or unwinds) before it
@@ -521,27 +531,20 @@ struct Guard<S: LogSink>(Option<Pending<S>>);
 
 impl<S: LogSink> Drop for Guard<S> {
     fn drop(&mut self) {
-        if let Some(pending) = self.0.take() {
-            let status = std::thread::panicking().then_some(StatusCode::INTERNAL_SERVER_ERROR);
-            pending.log(status, None, Outcome::Aborted);
+        if let Some(pending) = &mut self.0
+            && std::thread::panicking()
+        {
+            pending.record.status = Some(StatusCode::INTERNAL_SERVER_ERROR);
         }
+        finish(&mut self.0, Outcome::Aborted);
     }
 }
 
 /// The response body, counting bytes and logging at its end (or drop).
 struct LoggedBody<S: LogSink> {
     inner: Body,
+    /// The record, its status set and its bytes counted as they go.
     pending: Option<Pending<S>>,
-    status: StatusCode,
-    bytes: u64,
-}
-
-impl<S: LogSink> LoggedBody<S> {
-    fn finish(&mut self, outcome: Outcome) {
-        if let Some(pending) = self.pending.take() {
-            pending.log(Some(self.status), Some(self.bytes), outcome);
-        }
-    }
 }
 
 impl<S: LogSink> http_body::Body for LoggedBody<S> {
@@ -556,15 +559,15 @@ impl<S: LogSink> http_body::Body for LoggedBody<S> {
         let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
         match &frame {
             Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    this.bytes += data.len() as u64;
+                if let (Some(data), Some(pending)) = (frame.data_ref(), &mut this.pending) {
+                    *pending.record.bytes.get_or_insert(0) += data.len() as u64;
                 }
                 if this.inner.is_end_stream() {
-                    this.finish(Outcome::Complete);
+                    finish(&mut this.pending, Outcome::Complete);
                 }
             }
-            Some(Err(_)) => this.finish(Outcome::BodyError),
-            None => this.finish(Outcome::Complete),
+            Some(Err(_)) => finish(&mut this.pending, Outcome::BodyError),
+            None => finish(&mut this.pending, Outcome::Complete),
         }
         Poll::Ready(frame)
     }
@@ -580,11 +583,12 @@ impl<S: LogSink> http_body::Body for LoggedBody<S> {
 
 impl<S: LogSink> Drop for LoggedBody<S> {
     fn drop(&mut self) {
-        if http_body::Body::is_end_stream(&self.inner) {
-            self.finish(Outcome::Complete);
+        let outcome = if http_body::Body::is_end_stream(&self.inner) {
+            Outcome::Complete
         } else {
-            self.finish(Outcome::Aborted);
-        }
+            Outcome::Aborted
+        };
+        finish(&mut self.pending, outcome);
     }
 }
 

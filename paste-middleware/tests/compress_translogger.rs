@@ -293,3 +293,48 @@ async fn wait_for_line(lines: &Lines) -> LogRecord {
     }
     panic!("no log line");
 }
+
+#[tokio::test]
+async fn a_sink_that_panics_is_not_called_again_by_the_unwinding() {
+    let calls = Arc::new(Mutex::new(0));
+    let sink = {
+        let calls = calls.clone();
+        move |_: &LogRecord| {
+            *calls.lock().unwrap() += 1;
+            panic!("the sink fell over");
+        }
+    };
+    let app = Arc::new(TransLogger::new(hello(), sink));
+    let read = tokio::spawn({
+        let app = app.clone();
+        async move {
+            let response = app
+                .call(Request::get("/").body(Body::empty()).unwrap())
+                .await;
+            response.unwrap().into_body().to_bytes(64).await.map(drop)
+        }
+    })
+    .await;
+    assert!(read.is_err(), "the sink's panic goes through");
+    assert_eq!(*calls.lock().unwrap(), 1);
+    // The same when the app fails.
+    let failing = TransLogger::new(
+        app_fn(|_req: Request| async { Err(Error::new(StatusCode::BAD_GATEWAY)) }),
+        {
+            let calls = calls.clone();
+            move |_: &LogRecord| {
+                *calls.lock().unwrap() += 1;
+                panic!("the sink fell over");
+            }
+        },
+    );
+    let failed = tokio::spawn(async move {
+        failing
+            .call(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .map(drop)
+    })
+    .await;
+    assert!(failed.is_err());
+    assert_eq!(*calls.lock().unwrap(), 2);
+}
