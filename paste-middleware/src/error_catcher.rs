@@ -32,7 +32,8 @@
 use std::fmt::{self, Write as _};
 
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-use http::{Method, StatusCode, Uri};
+use http::uri::PathAndQuery;
+use http::{Method, StatusCode};
 use paste_core::{App, Body, Error, Request, Response, Result, catch_panic};
 use webob::escape_html;
 
@@ -117,7 +118,7 @@ impl<A: App> App for ErrorCatcher<A> {
         async move {
             // For the log: clones that share the request's buffer, no String.
             let method = req.method().clone();
-            let uri = req.uri().clone();
+            let target = req.uri().path_and_query().cloned();
             let summary = self.debug.then(|| summarise(&req));
             let outcome = catch_panic(self.app.call(req)).await;
             let (status, mut headers, detail) = match outcome {
@@ -129,7 +130,7 @@ impl<A: App> App for ErrorCatcher<A> {
                         // short. (Bytes known in full are not wrapped.)
                         body.catch_panic(move |panic| {
                             let message = panic.message();
-                            let target = target(&uri);
+                            let target = target_str(target.as_ref());
                             tracing::error!(
                                 target: "paste.error_catcher",
                                 status = status.as_u16(),
@@ -142,7 +143,7 @@ impl<A: App> App for ErrorCatcher<A> {
                 }
                 Ok(Err(err)) if !err.status().is_server_error() => return Err(err),
                 Ok(Err(mut err)) => {
-                    let target = target(&uri);
+                    let target = target_str(target.as_ref());
                     tracing::error!(
                         target: "paste.error_catcher",
                         status = err.status().as_u16(),
@@ -153,7 +154,7 @@ impl<A: App> App for ErrorCatcher<A> {
                 }
                 Err(panic) => {
                     let message = panic.message();
-                    let target = target(&uri);
+                    let target = target_str(target.as_ref());
                     tracing::error!(
                         target: "paste.error_catcher",
                         status = 500,
@@ -189,10 +190,10 @@ impl<A: App> App for ErrorCatcher<A> {
     }
 }
 
-/// The request target as received: path and query.
-fn target(uri: &Uri) -> &str {
-    uri.path_and_query()
-        .map_or_else(|| uri.path(), |pq| pq.as_str())
+/// The request target as received: path and query (none, and an empty
+/// path, only in the authority form of `CONNECT`).
+fn target_str(target: Option<&PathAndQuery>) -> &str {
+    target.map_or("", PathAndQuery::as_str)
 }
 
 /// The method, target and version, then the shown headers, one per line.

@@ -43,7 +43,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::header::{HeaderValue, REFERER, USER_AGENT};
-use http::{Method, StatusCode, Uri, Version};
+use http::uri::PathAndQuery;
+use http::{Method, StatusCode, Version};
 use http_body::{Frame, SizeHint};
 use paste_core::{App, Body, Error, Request, RequestExt, Result};
 
@@ -143,10 +144,10 @@ impl fmt::Display for LogRecord {
     /// status bytes "referer" "agent"`, then the outcome's mark.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let req = &self.request;
-        match (&req.forwarded_for, req.remote_ip) {
-            (Some(forwarded), _) => escape(f, first_forwarded(forwarded).unwrap_or(b""), true)?,
-            (None, Some(ip)) => write!(f, "{ip}")?,
-            (None, None) => f.write_str("-")?,
+        match &req.host {
+            Host::Forwarded(value) => escape(f, first_forwarded(value).unwrap_or(b""), true)?,
+            Host::Peer(ip) => write!(f, "{ip}")?,
+            Host::Unknown => f.write_str("-")?,
         }
         f.write_str(" - ")?;
         match &req.user {
@@ -158,10 +159,7 @@ impl fmt::Display for LogRecord {
         f.write_str("] \"")?;
         escape(f, req.method.as_str().as_bytes(), false)?;
         f.write_str(" ")?;
-        let target = req
-            .uri
-            .path_and_query()
-            .map_or_else(|| req.uri.path(), |pq| pq.as_str());
+        let target = req.target.as_ref().map_or("", PathAndQuery::as_str);
         escape(f, target.as_bytes(), false)?;
         write!(f, " {:?}\"", req.version)?;
         match self.status {
@@ -187,18 +185,29 @@ impl fmt::Display for LogRecord {
 /// What the line needs from the request, taken when it comes in: cheap
 /// clones (header values and the URI share the request's buffer), nothing
 /// formatted.
+/// (The record is moved a few times per request: it is kept small.)
 #[derive(Debug, Clone)]
 struct RequestFacts {
-    /// `X-Forwarded-For` when trusted and its first entry is not empty.
-    forwarded_for: Option<HeaderValue>,
-    remote_ip: Option<IpAddr>,
-    user: Option<String>,
+    host: Host,
+    user: Option<Box<str>>,
     time: SystemTime,
     method: Method,
-    uri: Uri,
+    /// The URI's path and query as received; `None` only for the
+    /// authority form (`CONNECT host:port`), whose path is empty.
+    target: Option<PathAndQuery>,
     version: Version,
     referer: Option<HeaderValue>,
     user_agent: Option<HeaderValue>,
+}
+
+/// Who made the request.
+#[derive(Debug, Clone)]
+enum Host {
+    /// `X-Forwarded-For`, when trusted and its first entry is not empty.
+    Forwarded(HeaderValue),
+    /// The peer's address.
+    Peer(IpAddr),
+    Unknown,
 }
 
 /// The first entry of an `X-Forwarded-For` value, trimmed; `None` if empty.
@@ -404,22 +413,22 @@ impl<A: App, S: LogSink> App for TransLogger<A, S> {
 impl<A, S> TransLogger<A, S> {
     /// What the line needs from `req`, taken before the app can change it.
     fn facts(&self, req: &Request) -> RequestFacts {
-        let forwarded_for = self
+        let forwarded = self
             .trust_forwarded_for
             .then(|| req.headers().get("x-forwarded-for"))
             .flatten()
-            .filter(|v| first_forwarded(v).is_some())
-            .cloned();
+            .filter(|v| first_forwarded(v).is_some());
+        let host = match (forwarded, req.remote_addr()) {
+            (Some(value), _) => Host::Forwarded(value.clone()),
+            (None, Some(addr)) => Host::Peer(addr.ip()),
+            (None, None) => Host::Unknown,
+        };
         RequestFacts {
-            forwarded_for,
-            remote_ip: req.remote_addr().map(|addr| addr.ip()),
-            user: req
-                .remote_user()
-                .filter(|u| !u.is_empty())
-                .map(str::to_owned),
+            host,
+            user: req.remote_user().filter(|u| !u.is_empty()).map(Box::from),
             time: SystemTime::now(),
             method: req.method().clone(),
-            uri: req.uri().clone(),
+            target: req.uri().path_and_query().cloned(),
             version: req.version(),
             referer: req.headers().get(REFERER).cloned(),
             user_agent: req.headers().get(USER_AGENT).cloned(),
