@@ -94,7 +94,8 @@ impl Outcome {
 ///     let records = records.clone();
 ///     // Only the failures are formatted.
 ///     move |record: &LogRecord| {
-///         if record.outcome() != Outcome::Complete || record.status().is_some_and(|s| s.is_server_error()) {
+///         let failed = record.status().is_some_and(|s| s.is_server_error());
+///         if failed || record.outcome() != Outcome::Complete {
 ///             records.lock().unwrap().push(record.to_string());
 ///         }
 ///     }
@@ -183,9 +184,9 @@ impl fmt::Display for LogRecord {
 }
 
 /// What the line needs from the request, taken when it comes in: cheap
-/// clones (header values and the URI share the request's buffer), nothing
-/// formatted.
-/// (The record is moved a few times per request: it is kept small.)
+/// clones (header values and the path share the request's buffer),
+/// nothing formatted. The record is moved a few times per request, so it
+/// is kept small.
 #[derive(Debug, Clone)]
 struct RequestFacts {
     host: Host,
