@@ -13,6 +13,7 @@ use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 
 use crate::error::{BoxError, Error};
+use crate::panic::{Panic, catch_poll};
 
 /// The body of a [`Request`](crate::Request) or a [`Response`](crate::Response).
 ///
@@ -44,7 +45,16 @@ enum Kind {
     /// A body known in full; `None` once it has been yielded.
     Full(Option<Bytes>),
     Boxed(UnsyncBoxBody<Bytes, Error>),
+    /// A streamed body polled under [`Body::catch_panic`]: no wrapper
+    /// around the box, so no second box nor dynamic call per poll.
+    Guarded {
+        body: UnsyncBoxBody<Bytes, Error>,
+        /// Taken by the first panic, after which the body is over.
+        on_panic: Option<OnPanic>,
+    },
 }
+
+type OnPanic = Box<dyn FnOnce(Panic) -> Error + Send>;
 
 impl Body {
     /// A body with no bytes.
@@ -100,6 +110,59 @@ impl Body {
         })
     }
 
+    /// Ends this body with an error, instead of unwinding through whoever
+    /// polls it, if it panics while polled: `on_panic` makes the error of
+    /// the [`Panic`] (and may log it), and the body ends there. A server
+    /// that gets the error cuts the response short, so the client sees it
+    /// incomplete; the panic does not take the connection down with it.
+    ///
+    /// Only a streamed body runs code when polled: an empty body, or bytes
+    /// known in full, are returned as they are, without a wrapper.
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use std::task::{Context, Poll};
+    ///
+    /// use paste_core::http::StatusCode;
+    /// use paste_core::{Body, Error};
+    ///
+    /// struct Broken;
+    ///
+    /// impl futures_core::Stream for Broken {
+    ///     type Item = Result<&'static str, Error>;
+    ///     fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    ///         panic!("the stream fell over")
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let body = Body::from_stream(Broken).catch_panic(|panic| {
+    ///     assert_eq!(panic.message(), "the stream fell over");
+    ///     Error::new(StatusCode::BAD_GATEWAY)
+    /// });
+    /// assert_eq!(body.to_bytes(1024).await.unwrap_err().status(), 502);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn catch_panic<F>(self, on_panic: F) -> Self
+    where
+        F: FnOnce(Panic) -> Error + Send + 'static,
+    {
+        let body = match self.kind {
+            Kind::Empty | Kind::Full(_) => return self,
+            Kind::Boxed(body) => body,
+            // Guarded already: the new guard goes around the old one, which
+            // catches first (the new one catches a panic of its handler).
+            Kind::Guarded { .. } => UnsyncBoxBody::new(self),
+        };
+        Self {
+            kind: Kind::Guarded {
+                body,
+                on_panic: Some(Box::new(on_panic)),
+            },
+        }
+    }
+
     /// Reads the whole body into one [`Bytes`], failing with a 413
     /// [`Error`] as soon as it is known to be longer than `limit` bytes.
     pub async fn to_bytes(self, limit: u64) -> Result<Bytes, Error> {
@@ -107,7 +170,8 @@ impl Body {
             Kind::Empty | Kind::Full(None) => Ok(Bytes::new()),
             Kind::Full(Some(bytes)) if bytes.len() as u64 <= limit => Ok(bytes),
             Kind::Full(Some(_)) => Err(Error::payload_too_large(limit)),
-            Kind::Boxed(mut body) => {
+            kind @ (Kind::Boxed(_) | Kind::Guarded { .. }) => {
+                let mut body = Self { kind };
                 if http_body::Body::size_hint(&body).lower() > limit {
                     return Err(Error::payload_too_large(limit));
                 }
@@ -154,7 +218,7 @@ impl fmt::Debug for Body {
                 .debug_tuple("Body")
                 .field(&bytes.as_ref().map_or(0, Bytes::len))
                 .finish(),
-            Kind::Boxed(_) => f.write_str("Body(stream)"),
+            Kind::Boxed(_) | Kind::Guarded { .. } => f.write_str("Body(stream)"),
         }
     }
 }
@@ -171,6 +235,18 @@ impl http_body::Body for Body {
             Kind::Empty => Poll::Ready(None),
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Boxed(body) => Pin::new(body).poll_frame(cx),
+            Kind::Guarded { body, on_panic } => {
+                if on_panic.is_none() {
+                    return Poll::Ready(None);
+                }
+                match catch_poll(|| Pin::new(body).poll_frame(cx)) {
+                    Ok(polled) => polled,
+                    Err(panic) => {
+                        let on_panic = on_panic.take().expect("checked above");
+                        Poll::Ready(Some(Err(on_panic(panic))))
+                    }
+                }
+            }
         }
     }
 
@@ -179,6 +255,7 @@ impl http_body::Body for Body {
             Kind::Empty | Kind::Full(None) => true,
             Kind::Full(Some(_)) => false,
             Kind::Boxed(body) => body.is_end_stream(),
+            Kind::Guarded { body, on_panic } => on_panic.is_none() || body.is_end_stream(),
         }
     }
 
@@ -187,6 +264,8 @@ impl http_body::Body for Body {
             Kind::Empty | Kind::Full(None) => SizeHint::with_exact(0),
             Kind::Full(Some(bytes)) => SizeHint::with_exact(bytes.len() as u64),
             Kind::Boxed(body) => body.size_hint(),
+            Kind::Guarded { on_panic: None, .. } => SizeHint::with_exact(0),
+            Kind::Guarded { body, .. } => body.size_hint(),
         }
     }
 }
@@ -424,6 +503,53 @@ mod tests {
         let body = Body::new(http_body_util::Full::new(Bytes::from_static(b"abcd")));
         assert_eq!(http_body::Body::size_hint(&body).exact(), Some(4));
         assert!(!http_body::Body::is_end_stream(&body));
+    }
+
+    /// Yields its chunks, then panics.
+    struct PanicsAfter(&'static [&'static str], usize);
+
+    impl Stream for PanicsAfter {
+        type Item = Result<&'static str, Infallible>;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            let part = self.0.get(self.1).copied();
+            self.1 += 1;
+            match part {
+                Some(part) => Poll::Ready(Some(Ok(part))),
+                None => panic!("out of parts"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_caught_panic_ends_the_body_with_the_error() {
+        let body = Body::from_stream(PanicsAfter(&["a", "b"], 0));
+        let mut body = body.catch_panic(|panic| {
+            Error::new(StatusCode::BAD_GATEWAY).with_message(panic.message().to_owned())
+        });
+        for expected in ["a", "b"] {
+            let frame = body.frame().await.unwrap().unwrap();
+            assert_eq!(frame.into_data().unwrap(), expected);
+        }
+        let err = body.frame().await.unwrap().unwrap_err();
+        assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(err.message(), Some("out of parts"));
+        assert!(http_body::Body::is_end_stream(&body));
+        assert!(body.frame().await.is_none(), "the body is over");
+    }
+
+    #[tokio::test]
+    async fn the_first_guard_catches_and_a_later_one_guards_it() {
+        let body = Body::from_stream(PanicsAfter(&[], 0))
+            .catch_panic(|_| panic!("the first handler fell over too"))
+            .catch_panic(|panic| {
+                Error::new(StatusCode::BAD_GATEWAY).with_message(panic.message().to_owned())
+            });
+        let err = body.to_bytes(64).await.unwrap_err();
+        assert_eq!(err.message(), Some("the first handler fell over too"));
+        let body = Body::from_stream(PanicsAfter(&["x"], 0))
+            .catch_panic(|_| Error::new(StatusCode::BAD_GATEWAY))
+            .catch_panic(|_| unreachable!("the first guard caught it"));
+        assert_eq!(body.to_bytes(64).await.unwrap_err().status(), 502);
     }
 
     #[test]

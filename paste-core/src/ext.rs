@@ -195,7 +195,15 @@ impl<B> RequestExt for http::Request<B> {
         if !(rest.is_empty() || rest.starts_with('/')) {
             return false;
         }
-        self.extensions_mut().insert(ScriptName(prefix.to_owned()));
+        // Re-storing the same name is a no-op; skipping it spares an
+        // allocation per request to routers that mount at the root.
+        let unchanged = match self.extensions().get::<ScriptName>() {
+            Some(stored) => stored.0 == prefix,
+            None => prefix.is_empty(),
+        };
+        if !unchanged {
+            self.extensions_mut().insert(ScriptName(prefix.to_owned()));
+        }
         true
     }
 
@@ -272,6 +280,21 @@ mod tests {
         assert!(!r.set_script_name("/other"));
         assert!(r.set_script_name("/api/v1"));
         assert_eq!(split(&r), ("/api/v1", "/users"));
+    }
+
+    #[test]
+    fn setting_the_same_script_name_again_changes_nothing() {
+        let mut r = req("/api/v1/users");
+        assert!(r.set_script_name(""));
+        assert!(r.extensions().get::<ScriptName>().is_none());
+        assert!(r.set_script_name("/api"));
+        assert!(r.set_script_name("/api"));
+        assert_eq!(split(&r), ("/api", "/v1/users"));
+        // A stale name is replaced, even by the empty one.
+        *r.uri_mut() = "/elsewhere".parse().unwrap();
+        assert!(r.set_script_name(""));
+        *r.uri_mut() = "/api/again".parse().unwrap();
+        assert_eq!(split(&r), ("", "/api/again"));
     }
 
     #[test]

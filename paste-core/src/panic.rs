@@ -39,19 +39,31 @@ impl<F: Future> Future for CatchPanic<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let inner = self.project().inner;
-        // The output leaves through `ready` rather than as the closure's
-        // return value: fewer copies of a large response on the hot path.
-        let mut ready = None;
-        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            if let Poll::Ready(output) = inner.poll(cx) {
-                ready = Some(output);
-            }
-        }));
-        match (polled, ready) {
-            (Err(payload), _) => Poll::Ready(Err(Panic(payload))),
-            (Ok(()), Some(output)) => Poll::Ready(Ok(output)),
-            (Ok(()), None) => Poll::Pending,
+        match catch_poll(|| inner.poll(cx)) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
         }
+    }
+}
+
+/// Runs one `poll`, turning a panic into `Err(Panic)`: what
+/// [`CatchPanic`] and [`Body::catch_panic`](crate::Body::catch_panic)
+/// share.
+#[inline]
+pub(crate) fn catch_poll<T>(poll: impl FnOnce() -> Poll<T>) -> Result<Poll<T>, Panic> {
+    // The output leaves through `ready` rather than as the closure's
+    // return value: fewer copies of a large response on the hot path.
+    let mut ready = None;
+    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        if let Poll::Ready(output) = poll() {
+            ready = Some(output);
+        }
+    }));
+    match (polled, ready) {
+        (Err(payload), _) => Err(Panic(payload)),
+        (Ok(()), Some(output)) => Ok(Poll::Ready(output)),
+        (Ok(()), None) => Ok(Poll::Pending),
     }
 }
 

@@ -76,3 +76,14 @@ fn bodies_from_static_and_owned_bytes_do_not_copy() {
     assert_eq!(allocations, 0);
     drop(body);
 }
+
+#[test]
+fn catching_the_panics_of_bytes_known_in_full_costs_nothing() {
+    let on_panic = |_| paste_core::Error::new(paste_core::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let (body, allocations) = count(|| Body::from("static text").catch_panic(on_panic));
+    assert_eq!(allocations, 0, "a full body is not wrapped");
+    assert_eq!(http_body::Body::size_hint(&body).exact(), Some(11));
+    let (body, allocations) = count(|| Body::empty().catch_panic(on_panic));
+    assert_eq!(allocations, 0, "nor is an empty one");
+    assert!(http_body::Body::is_end_stream(&body));
+}

@@ -4,7 +4,8 @@
 //! [`ErrorCatcher`] answers for an app that failed: an `Err` with a 5xx
 //! status, or a panic while the app was computing its response, becomes an
 //! HTML page with that status (500 for a panic), and the failure is logged
-//! through `tracing`. With [`debug`](ErrorCatcher::debug) on, the page shows
+//! through `tracing`. A panic while the response body streams, when the
+//! status has been sent, is logged and cuts the response short. With [`debug`](ErrorCatcher::debug) on, the page shows
 //! the error chain and a summary of the request; off, it shows nothing an
 //! attacker could use. Nothing in it is ever executed: unlike Paste's
 //! `evalexception`, there is no interactive debugger.
@@ -31,8 +32,9 @@
 use std::fmt::{self, Write as _};
 
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::uri::PathAndQuery;
 use http::{Method, StatusCode};
-use paste_core::{App, Body, Request, Response, Result, catch_panic};
+use paste_core::{App, Body, Error, Request, Response, Result, catch_panic};
 use webob::escape_html;
 
 /// The request headers shown on a debug page. Cookies and credentials are
@@ -51,7 +53,12 @@ const SHOWN_HEADERS: [&str; 8] = [
 /// Middleware that turns server errors and panics into error pages; see the
 /// [module docs](self).
 ///
-/// - `Ok` responses pass through untouched.
+/// - `Ok` responses pass through untouched, except that a panic in a
+///   streamed body, once the head has gone and the status can no longer
+///   change, is logged like the others and ends the body with an error:
+///   the server then cuts the response short, so the client sees it
+///   incomplete rather than cleanly ended. (A body known in full cannot
+///   panic and is not wrapped; see [`Body::catch_panic`].)
 /// - An `Err` with a status below 500 (a 404, a 401 with its
 ///   `WWW-Authenticate`…) passes through as it is: it is the app's answer,
 ///   not a failure.
@@ -103,60 +110,90 @@ impl<A> fmt::Debug for ErrorCatcher<A> {
 }
 
 impl<A: App> App for ErrorCatcher<A> {
-    async fn call(&self, req: Request) -> Result {
-        let method = req.method().clone();
-        let target = req
-            .uri()
-            .path_and_query()
-            .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
-        let summary = self.debug.then(|| summarise(&req));
-        let outcome = catch_panic(self.app.call(req)).await;
-        let (status, mut headers, detail) = match outcome {
-            Ok(Ok(response)) => return Ok(response),
-            Ok(Err(err)) if !err.status().is_server_error() => return Err(err),
-            Ok(Err(mut err)) => {
-                tracing::error!(
-                    target: "paste.error_catcher",
-                    status = err.status().as_u16(),
-                    "{method} {target}: {err:#}"
-                );
-                let headers = std::mem::take(err.headers_mut());
-                (err.status(), headers, format!("{err:#}"))
-            }
-            Err(panic) => {
-                let message = panic.message();
-                tracing::error!(
-                    target: "paste.error_catcher",
-                    status = 500,
-                    "{method} {target}: the app panicked: {message}"
-                );
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    http::HeaderMap::new(),
-                    format!("the app panicked: {message}"),
-                )
-            }
-        };
-        let page = match &summary {
-            Some(summary) => debug_page(status, &detail, summary),
-            None => plain_page(status),
-        };
-        headers.remove(CONTENT_LENGTH);
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        let body = if method == Method::HEAD {
-            Body::empty()
-        } else {
-            Body::from(page)
-        };
-        let mut response = Response::new(body);
-        *response.status_mut() = status;
-        *response.headers_mut() = headers;
-        Ok(response)
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
+    fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            // For the log: clones that share the request's buffer, no String.
+            let method = req.method().clone();
+            let target = req.uri().path_and_query().cloned();
+            let summary = self.debug.then(|| summarise(&req));
+            let outcome = catch_panic(self.app.call(req)).await;
+            let (status, mut headers, detail) = match outcome {
+                Ok(Ok(response)) => {
+                    let status = response.status();
+                    return Ok(response.map(|body| {
+                        // A streamed body may still panic, after the head
+                        // has gone: then the response can only be cut
+                        // short. (Bytes known in full are not wrapped.)
+                        body.catch_panic(move |panic| {
+                            let message = panic.message();
+                            let target = target_str(target.as_ref());
+                            tracing::error!(
+                                target: "paste.error_catcher",
+                                status = status.as_u16(),
+                                "{method} {target}: the response body panicked: {message}"
+                            );
+                            Error::new(StatusCode::INTERNAL_SERVER_ERROR)
+                                .with_message("the response body panicked")
+                        })
+                    }));
+                }
+                Ok(Err(err)) if !err.status().is_server_error() => return Err(err),
+                Ok(Err(mut err)) => {
+                    let target = target_str(target.as_ref());
+                    tracing::error!(
+                        target: "paste.error_catcher",
+                        status = err.status().as_u16(),
+                        "{method} {target}: {err:#}"
+                    );
+                    let headers = std::mem::take(err.headers_mut());
+                    (err.status(), headers, format!("{err:#}"))
+                }
+                Err(panic) => {
+                    let message = panic.message();
+                    let target = target_str(target.as_ref());
+                    tracing::error!(
+                        target: "paste.error_catcher",
+                        status = 500,
+                        "{method} {target}: the app panicked: {message}"
+                    );
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        http::HeaderMap::new(),
+                        format!("the app panicked: {message}"),
+                    )
+                }
+            };
+            let page = match &summary {
+                Some(summary) => debug_page(status, &detail, summary),
+                None => plain_page(status),
+            };
+            headers.remove(CONTENT_LENGTH);
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let body = if method == Method::HEAD {
+                Body::empty()
+            } else {
+                Body::from(page)
+            };
+            let mut response = Response::new(body);
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            Ok(response)
+        }
     }
+}
+
+/// The request target as received: path and query (none, and an empty
+/// path, only in the authority form of `CONNECT`).
+fn target_str(target: Option<&PathAndQuery>) -> &str {
+    target.map_or("", PathAndQuery::as_str)
 }
 
 /// The method, target and version, then the shown headers, one per line.

@@ -34,12 +34,13 @@ use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use http::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap,
-    HeaderValue, VARY,
+    ACCEPT_ENCODING, ACCEPT_RANGES, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE,
+    ETAG, HeaderMap, HeaderValue, VARY,
 };
 use http::{Method, StatusCode};
 use http_body::{Frame, SizeHint};
 use paste_core::{App, Body, Error, Request, Response, Result};
+use webob::accept::AcceptEncoding;
 
 /// The default [`Gzip::min_size`]: below 256 bytes the gzip header and
 /// trailer (18 bytes) eat most of what compression saves.
@@ -128,19 +129,28 @@ impl<A> fmt::Debug for Gzip<A> {
 }
 
 impl<A: App> App for Gzip<A> {
-    async fn call(&self, req: Request) -> Result {
-        let req = webob::Request::new(req);
-        let accepts = accepts_gzip(&req);
-        let head = req.method() == Method::HEAD;
-        let mut response = self.app.call(req.into_inner()).await?;
-        if !has_compressible_type(response.headers()) {
-            return Ok(response);
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
+    fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            let head = req.method() == Method::HEAD;
+            let accepts = accepts_gzip(req.headers());
+            let mut response = self.app.call(req).await?;
+            let Some(has_vary) = inspect(response.headers()) else {
+                return Ok(response);
+            };
+            if !has_vary {
+                response
+                    .headers_mut()
+                    .append(VARY, HeaderValue::from_static("Accept-Encoding"));
+            }
+            if accepts && !head && self.worth_compressing(&response) {
+                compress(&mut response, self.level);
+            }
+            Ok(response)
         }
-        add_vary(response.headers_mut());
-        if accepts && !head && self.worth_compressing(&response) {
-            compress(&mut response, self.level);
-        }
-        Ok(response)
     }
 }
 
@@ -185,8 +195,27 @@ impl<A> Gzip<A> {
 /// higher quality. A missing (or unparsable) header means no compression:
 /// RFC 9110 allows any coding then, but clients that send nothing rarely
 /// decode anything.
-fn accepts_gzip(req: &webob::Request) -> bool {
-    let accept = req.accept_encoding();
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    // The values joined as webob's `Request::accept_encoding` joins them
+    // (one that is not visible ASCII makes the header invalid), without
+    // wrapping the request: most requests have one value, or none.
+    let mut values = headers.get_all(ACCEPT_ENCODING).iter();
+    let Some(first) = values.next() else {
+        return false;
+    };
+    let Ok(first) = first.to_str() else {
+        return false;
+    };
+    let mut joined = std::borrow::Cow::Borrowed(first);
+    for value in values {
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
+        let list = joined.to_mut();
+        list.push_str(", ");
+        list.push_str(value);
+    }
+    let accept = AcceptEncoding::parse(&joined);
     if !accept.is_present() {
         return false;
     }
@@ -199,31 +228,48 @@ fn accepts_gzip(req: &webob::Request) -> bool {
     gzip > 0.0 && gzip >= identity
 }
 
-/// Whether the response is of a type that gzip shrinks, and not already
-/// encoded.
-fn has_compressible_type(headers: &HeaderMap) -> bool {
-    let encoded = headers
-        .get_all(CONTENT_ENCODING)
-        .iter()
-        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
-    if encoded {
-        return false;
+/// Reads a response's headers in one pass (this runs for every
+/// response): `None` unless it is of a type that gzip shrinks and not
+/// already encoded; else whether its `Vary` already names
+/// `Accept-Encoding` (or `*`).
+fn inspect(headers: &HeaderMap) -> Option<bool> {
+    let mut content_type = None;
+    let mut has_vary = false;
+    for (name, value) in headers {
+        if name == CONTENT_ENCODING {
+            if !value.as_bytes().eq_ignore_ascii_case(b"identity") {
+                return None;
+            }
+        } else if name == CONTENT_TYPE {
+            // The first one, if it is text.
+            content_type.get_or_insert(value.to_str().ok());
+        } else if name == VARY && !has_vary {
+            has_vary = varies_on_encoding(value);
+        }
     }
-    let Some(content_type) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    is_compressible(content_type)
+    is_compressible(content_type??).then_some(has_vary)
+}
+
+/// Whether a `Vary` value names `Accept-Encoding` or `*`.
+fn varies_on_encoding(value: &HeaderValue) -> bool {
+    value.to_str().is_ok_and(|v| {
+        v.split(',')
+            .map(str::trim)
+            .any(|f| f == "*" || f.eq_ignore_ascii_case("accept-encoding"))
+    })
 }
 
 /// Whether a media type is worth compressing: everything except types that
 /// are compressed already (most images, audio, video, WOFF fonts, archives)
 /// and opaque binary.
 pub(crate) fn is_compressible(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    // The common case, without lower-casing a copy: this runs per response.
-    if essence.len() > 5 && essence[..5].eq_ignore_ascii_case("text/") {
+    // The common case, without splitting or lower-casing a copy: this
+    // runs per response. (`text/…` is compressible whatever follows.)
+    let start = content_type.trim_start().as_bytes();
+    if start.len() >= 5 && start[..5].eq_ignore_ascii_case(b"text/") {
         return true;
     }
+    let essence = content_type.split(';').next().unwrap_or("").trim();
     let essence = essence.to_ascii_lowercase();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;
@@ -244,20 +290,6 @@ pub(crate) fn is_compressible(content_type: &str) -> bool {
                 || subtype == "vnd.rar")
         }
         _ => !essence.is_empty() && !kind.starts_with("multipart"),
-    }
-}
-
-/// Appends `Accept-Encoding` to `Vary` unless it, or `*`, is there already.
-fn add_vary(headers: &mut HeaderMap) {
-    let present = headers
-        .get_all(VARY)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|f| f == "*" || f.eq_ignore_ascii_case("accept-encoding"));
-    if !present {
-        headers.append(VARY, HeaderValue::from_static("Accept-Encoding"));
     }
 }
 
@@ -386,6 +418,9 @@ mod tests {
             "application/atom+xml",
             "TEXT/PLAIN",
             "font/ttf",
+            "  Text/x;y",
+            "text/",
+            "text/;charset=utf-8",
         ] {
             assert!(is_compressible(t), "{t}");
         }
@@ -409,16 +444,62 @@ mod tests {
     }
 
     #[test]
-    fn vary_is_added_once() {
+    fn vary_is_read_in_every_value() {
         let mut headers = HeaderMap::new();
-        headers.append(VARY, HeaderValue::from_static("Cookie, accept-encoding"));
-        add_vary(&mut headers);
-        assert_eq!(headers.get_all(VARY).iter().count(), 1);
-        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        assert_eq!(inspect(&headers), Some(false));
         headers.append(VARY, HeaderValue::from_static("Cookie"));
-        add_vary(&mut headers);
-        let all: Vec<_> = headers.get_all(VARY).iter().collect();
-        assert_eq!(all, ["Cookie", "Accept-Encoding"]);
+        assert_eq!(inspect(&headers), Some(false));
+        headers.append(VARY, HeaderValue::from_static("Origin, accept-encoding"));
+        assert_eq!(inspect(&headers), Some(true));
+        let mut headers = HeaderMap::new();
+        headers.append(VARY, HeaderValue::from_static(" * "));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        assert_eq!(inspect(&headers), Some(true));
+    }
+
+    #[test]
+    fn only_the_first_content_type_and_any_encoding_count() {
+        let mut headers = HeaderMap::new();
+        headers.append(CONTENT_TYPE, HeaderValue::from_static("image/png"));
+        headers.append(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        assert_eq!(inspect(&headers), None);
+        let mut headers = HeaderMap::new();
+        headers.append(
+            CONTENT_TYPE,
+            HeaderValue::from_bytes(b"text/html; x=\xe9").unwrap(),
+        );
+        assert_eq!(inspect(&headers), None, "not visible ASCII");
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        headers.append(CONTENT_ENCODING, HeaderValue::from_static("Identity"));
+        assert_eq!(inspect(&headers), Some(false));
+        headers.append(CONTENT_ENCODING, HeaderValue::from_static("br"));
+        assert_eq!(inspect(&headers), None);
+        assert_eq!(inspect(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn accept_encoding_values_are_read_together() {
+        let accepts = |values: &[&[u8]]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(ACCEPT_ENCODING, HeaderValue::from_bytes(value).unwrap());
+            }
+            accepts_gzip(&headers)
+        };
+        assert!(!accepts(&[]));
+        assert!(accepts(&[b"gzip"]));
+        assert!(accepts(&[b"x-gzip, br"]));
+        assert!(accepts(&[b"identity;q=0.5", b"gzip"]));
+        assert!(!accepts(&[b"gzip;q=0.5", b"identity"]));
+        assert!(!accepts(&[b"br", b"gzip;q=0"]));
+        assert!(
+            !accepts(&[b"gzip", b"\xe9"]),
+            "an invalid value voids the header"
+        );
+        assert!(!accepts(&[b""]));
+        assert!(accepts(&[b"*"]));
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! let lines = Arc::new(Mutex::new(Vec::new()));
 //! let sink = {
 //!     let lines = lines.clone();
-//!     move |record: &LogRecord| lines.lock().unwrap().push(record.line().to_owned())
+//!     move |record: &LogRecord| lines.lock().unwrap().push(record.to_string())
 //! };
 //! let app = TransLogger::new(app_fn(|_req| async { Ok(Response::new("hello".into())) }), sink);
 //!
@@ -35,14 +35,16 @@
 
 use std::fmt::{self, Write as _};
 use std::io::Write;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http::StatusCode;
-use http::header::{REFERER, USER_AGENT};
+use http::header::{HeaderValue, REFERER, USER_AGENT};
+use http::uri::PathAndQuery;
+use http::{Method, StatusCode, Version};
 use http_body::{Frame, SizeHint};
 use paste_core::{App, Body, Error, Request, RequestExt, Result};
 
@@ -74,22 +76,49 @@ impl Outcome {
 }
 
 /// One request's log entry, handed to a [`LogSink`].
+///
+/// The record holds what the line is made of, not the line: a sink that
+/// drops the record never pays for formatting it. Its [`Display`](fmt::Display)
+/// writes the combined-format line, with the [outcome's mark](Outcome::mark)
+/// when the response did not complete, and no trailing newline:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use paste_core::{App, Request, Response, app_fn};
+/// use paste_middleware::translogger::{LogRecord, Outcome, TransLogger};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let records = Arc::new(Mutex::new(Vec::new()));
+/// let sink = {
+///     let records = records.clone();
+///     // Only the failures are formatted.
+///     move |record: &LogRecord| {
+///         let failed = record.status().is_some_and(|s| s.is_server_error());
+///         if failed || record.outcome() != Outcome::Complete {
+///             records.lock().unwrap().push(record.to_string());
+///         }
+///     }
+/// };
+/// let app = TransLogger::new(app_fn(|_req| async { Ok(Response::new("hello".into())) }), sink);
+///
+/// let response = app.call(Request::get("/").body(().into()).unwrap()).await.unwrap();
+/// drop(response); // the client went away before the body was sent
+/// let line = records.lock().unwrap()[0].clone();
+/// assert!(line.ends_with("] \"GET / HTTP/1.1\" 200 - \"-\" \"-\" [aborted]"), "{line}");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct LogRecord {
-    line: String,
+    request: RequestFacts,
     status: Option<StatusCode>,
-    bytes: u64,
+    /// `None` when the size is unknown (the app failed).
+    bytes: Option<u64>,
     duration: Duration,
     outcome: Outcome,
 }
 
 impl LogRecord {
-    /// The combined-format line, with the [outcome's mark](Outcome::mark)
-    /// when the response did not complete; no trailing newline.
-    pub fn line(&self) -> &str {
-        &self.line
-    }
-
     /// The response status; `None` when the app never answered.
     pub fn status(&self) -> Option<StatusCode> {
         self.status
@@ -97,7 +126,7 @@ impl LogRecord {
 
     /// The body bytes sent (before any compression done by outer layers).
     pub fn bytes(&self) -> u64 {
-        self.bytes
+        self.bytes.unwrap_or(0)
     }
 
     /// From the call of the app to the end of the body.
@@ -109,6 +138,87 @@ impl LogRecord {
     pub fn outcome(&self) -> Outcome {
         self.outcome
     }
+}
+
+impl fmt::Display for LogRecord {
+    /// The combined-format line: `host - user [time] "request line"
+    /// status bytes "referer" "agent"`, then the outcome's mark.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let req = &self.request;
+        match &req.host {
+            Host::Forwarded(value) => escape(f, first_forwarded(value).unwrap_or(b""), true)?,
+            Host::Peer(ip) => write!(f, "{ip}")?,
+            Host::Unknown => f.write_str("-")?,
+        }
+        f.write_str(" - ")?;
+        match &req.user {
+            Some(user) => escape(f, user.as_bytes(), true)?,
+            None => f.write_str("-")?,
+        }
+        f.write_str(" [")?;
+        write_clf_time(f, req.time)?;
+        f.write_str("] \"")?;
+        escape(f, req.method.as_str().as_bytes(), false)?;
+        f.write_str(" ")?;
+        let target = req.target.as_ref().map_or("", PathAndQuery::as_str);
+        escape(f, target.as_bytes(), false)?;
+        write!(f, " {:?}\"", req.version)?;
+        match self.status {
+            Some(status) => write!(f, " {}", status.as_u16())?,
+            None => f.write_str(" -")?,
+        }
+        match self.bytes {
+            Some(n) if n > 0 => write!(f, " {n}")?,
+            _ => f.write_str(" -")?,
+        }
+        for header in [&req.referer, &req.user_agent] {
+            f.write_str(" \"")?;
+            match header {
+                Some(value) => escape(f, value.as_bytes(), false)?,
+                None => f.write_str("-")?,
+            }
+            f.write_str("\"")?;
+        }
+        f.write_str(self.outcome.mark())
+    }
+}
+
+/// What the line needs from the request, taken when it comes in: cheap
+/// clones (header values and the path share the request's buffer),
+/// nothing formatted. The record is moved a few times per request, so it
+/// is kept small.
+#[derive(Debug, Clone)]
+struct RequestFacts {
+    host: Host,
+    user: Option<Box<str>>,
+    time: SystemTime,
+    method: Method,
+    /// The URI's path and query as received; `None` only for the
+    /// authority form (`CONNECT host:port`), whose path is empty.
+    target: Option<PathAndQuery>,
+    version: Version,
+    referer: Option<HeaderValue>,
+    user_agent: Option<HeaderValue>,
+}
+
+/// Who made the request.
+#[derive(Debug, Clone)]
+enum Host {
+    /// `X-Forwarded-For`, when trusted and its first entry is not empty.
+    Forwarded(HeaderValue),
+    /// The peer's address.
+    Peer(IpAddr),
+    Unknown,
+}
+
+/// The first entry of an `X-Forwarded-For` value, trimmed; `None` if empty.
+fn first_forwarded(value: &HeaderValue) -> Option<&[u8]> {
+    value
+        .as_bytes()
+        .split(|&b| b == b',')
+        .next()
+        .map(<[u8]>::trim_ascii)
+        .filter(|v| !v.is_empty())
 }
 
 /// Where log records go: [`TracingSink`], [`WriteSink`], or any
@@ -126,20 +236,23 @@ impl<F: Fn(&LogRecord) + Send + Sync + 'static> LogSink for F {
 
 /// Logs each line as a `tracing` event at level INFO with target
 /// `paste.translogger`, with the status, the bytes, the duration in
-/// microseconds and the outcome as fields.
+/// microseconds and the outcome as fields. The line is formatted only if
+/// a subscriber takes the event: with INFO off for that target, a request
+/// costs no formatting at all.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TracingSink;
 
 impl LogSink for TracingSink {
     fn log(&self, record: &LogRecord) {
+        // `info!` checks that the level and target are enabled before it
+        // evaluates a field or formats the message.
         tracing::info!(
             target: "paste.translogger",
             status = record.status.map(|s| s.as_u16()),
-            bytes = record.bytes,
+            bytes = record.bytes(),
             duration_us = u64::try_from(record.duration.as_micros()).unwrap_or(u64::MAX),
             outcome = ?record.outcome,
-            "{}",
-            record.line
+            "{record}"
         );
     }
 }
@@ -170,13 +283,15 @@ impl<W: Write + Send + 'static> WriteSink<W> {
 
 impl<W: Write + Send + 'static> LogSink for WriteSink<W> {
     fn log(&self, record: &LogRecord) {
+        // Formatted before taking the lock, and written in one piece.
+        let mut line = String::with_capacity(192);
+        let _ = writeln!(line, "{record}");
         let mut writer = self
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let written = writer
-            .write_all(record.line.as_bytes())
-            .and_then(|()| writer.write_all(b"\n"))
+            .write_all(line.as_bytes())
             .and_then(|()| writer.flush());
         if let Err(err) = written {
             tracing::warn!(target: "paste.translogger", "could not write the access log: {err}");
@@ -252,124 +367,121 @@ impl<A, S> fmt::Debug for TransLogger<A, S> {
 }
 
 impl<A: App, S: LogSink> App for TransLogger<A, S> {
-    async fn call(&self, req: Request) -> Result {
-        let pending = Pending {
-            prefix: Some(self.prefix(&req)),
-            suffix: suffix(&req),
-            started: Instant::now(),
-            sink: self.sink.clone(),
-        };
-        let mut guard = Guard(Some(pending));
-        let outcome = self.app.call(req).await;
-        let pending = guard.0.take().expect("the guard is only emptied here");
-        match outcome {
-            Ok(response) => {
-                let status = response.status();
-                Ok(response.map(|body| {
-                    Body::new(LoggedBody {
-                        inner: body,
-                        pending: Some(pending),
-                        status,
-                        bytes: 0,
-                    })
-                }))
-            }
-            Err(err) => {
-                pending.log(Some(err.status()), None, Outcome::AppError);
-                Err(err)
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
+    fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            let pending = Pending {
+                record: LogRecord {
+                    request: self.facts(&req),
+                    status: None,
+                    bytes: None,
+                    duration: Duration::ZERO,
+                    outcome: Outcome::Aborted,
+                },
+                started: Instant::now(),
+                sink: self.sink.clone(),
+                logged: false,
+            };
+            let mut guard = Guard(Some(pending));
+            let outcome = self.app.call(req).await;
+            match outcome {
+                Ok(response) => {
+                    let mut pending = guard.0.take().expect("the guard is only emptied here");
+                    pending.record.status = Some(response.status());
+                    pending.record.bytes = Some(0);
+                    Ok(response.map(|body| {
+                        Body::new(LoggedBody {
+                            inner: body,
+                            pending: Some(pending),
+                        })
+                    }))
+                }
+                Err(err) => {
+                    if let Some(pending) = &mut guard.0 {
+                        pending.record.status = Some(err.status());
+                    }
+                    finish(&mut guard.0, Outcome::AppError);
+                    Err(err)
+                }
             }
         }
     }
 }
 
 impl<A, S> TransLogger<A, S> {
-    /// `host - user [time] "request line"`.
-    fn prefix(&self, req: &Request) -> String {
-        let mut line = String::with_capacity(128);
+    /// What the line needs from `req`, taken before the app can change it.
+    fn facts(&self, req: &Request) -> RequestFacts {
         let forwarded = self
             .trust_forwarded_for
             .then(|| req.headers().get("x-forwarded-for"))
             .flatten()
-            .and_then(|v| v.as_bytes().split(|&b| b == b',').next())
-            .map(<[u8]>::trim_ascii)
-            .filter(|v| !v.is_empty());
-        match (forwarded, req.remote_addr()) {
-            (Some(host), _) => escape_into(&mut line, host, true),
-            (None, Some(addr)) => {
-                let _ = write!(line, "{}", addr.ip());
-            }
-            (None, None) => line.push('-'),
+            .filter(|v| first_forwarded(v).is_some());
+        let host = match (forwarded, req.remote_addr()) {
+            (Some(value), _) => Host::Forwarded(value.clone()),
+            (None, Some(addr)) => Host::Peer(addr.ip()),
+            (None, None) => Host::Unknown,
+        };
+        RequestFacts {
+            host,
+            user: req.remote_user().filter(|u| !u.is_empty()).map(Box::from),
+            time: SystemTime::now(),
+            method: req.method().clone(),
+            target: req.uri().path_and_query().cloned(),
+            version: req.version(),
+            referer: req.headers().get(REFERER).cloned(),
+            user_agent: req.headers().get(USER_AGENT).cloned(),
         }
-        line.push_str(" - ");
-        match req.remote_user().filter(|u| !u.is_empty()) {
-            Some(user) => escape_into(&mut line, user.as_bytes(), true),
-            None => line.push('-'),
-        }
-        line.push_str(" [");
-        clf_now(&mut line);
-        line.push_str("] \"");
-        escape_into(&mut line, req.method().as_str().as_bytes(), false);
-        line.push(' ');
-        let target = req
-            .uri()
-            .path_and_query()
-            .map_or_else(|| req.uri().path(), |pq| pq.as_str());
-        escape_into(&mut line, target.as_bytes(), false);
-        let _ = write!(line, " {:?}\"", req.version());
-        line
     }
 }
 
-/// ` "referer" "agent"`.
-fn suffix(req: &Request) -> String {
-    let mut line = String::with_capacity(64);
-    for name in [REFERER, USER_AGENT] {
-        line.push_str(" \"");
-        match req.headers().get(name) {
-            Some(value) => escape_into(&mut line, value.as_bytes(), false),
-            None => line.push('-'),
-        }
-        line.push('"');
-    }
-    line
-}
-
-/// Appends `bytes` escaped: `"` and `\` get a backslash, bytes outside
+/// Writes `bytes` escaped: `"` and `\` get a backslash, bytes outside
 /// visible ASCII become `\xHH` (and so does a space when `space` is set).
-fn escape_into(out: &mut String, bytes: &[u8], space: bool) {
-    for &b in bytes {
+/// Runs of bytes that need no escape are written in one piece.
+fn escape(out: &mut impl fmt::Write, bytes: &[u8], space: bool) -> fmt::Result {
+    let plain =
+        |b: u8| matches!(b, 0x21..=0x7e if b != b'"' && b != b'\\') || (b == b' ' && !space);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let run = rest.iter().position(|&b| !plain(b)).unwrap_or(rest.len());
+        let (clean, tail) = rest.split_at(run);
+        // Only visible ASCII and spaces: valid UTF-8.
+        out.write_str(std::str::from_utf8(clean).map_err(|_| fmt::Error)?)?;
+        let Some((&b, tail)) = tail.split_first() else {
+            break;
+        };
         match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b' ' if space => out.push_str("\\x20"),
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => {
-                let _ = write!(out, "\\x{b:02x}");
-            }
+            b'"' => out.write_str("\\\"")?,
+            b'\\' => out.write_str("\\\\")?,
+            _ => write!(out, "\\x{b:02x}")?,
         }
+        rest = tail;
     }
+    Ok(())
 }
 
-/// Appends `10/Oct/2000:13:55:36 +0000` (UTC).
-/// [`clf_time`] for now, formatted once a second per thread: a log line
-/// per request would otherwise spend more on the date than on the rest.
-fn clf_now(out: &mut String) {
+/// Writes `time` as `10/Oct/2000:13:55:36 +0000` (UTC), from a per-thread
+/// cache of the last second formatted: most lines of a busy server fall
+/// in the same second, and the date would otherwise cost more than the
+/// rest of the line.
+fn write_clf_time(out: &mut impl fmt::Write, time: SystemTime) -> fmt::Result {
     thread_local! {
         static CACHE: std::cell::RefCell<(u64, String)> = const {
             std::cell::RefCell::new((u64::MAX, String::new()))
         };
     }
-    let now = SystemTime::now();
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.0 != secs {
             cache.1.clear();
-            clf_time(&mut cache.1, now);
+            clf_time(&mut cache.1, time);
             cache.0 = secs;
         }
-        out.push_str(&cache.1);
-    });
+        out.write_str(&cache.1)
+    })
 }
 
 fn clf_time(out: &mut String, time: SystemTime) {
@@ -399,39 +511,28 @@ fn clf_time(out: &mut String, time: SystemTime) {
     );
 }
 
-/// What is known of a request before its response ends.
+/// A request's record, completed as its response ends, and where it goes.
 struct Pending<S> {
-    prefix: Option<String>,
-    suffix: String,
+    record: LogRecord,
     started: Instant,
     sink: Arc<S>,
+    logged: bool,
 }
 
-impl<S: LogSink> Pending<S> {
-    fn log(mut self, status: Option<StatusCode>, bytes: Option<u64>, outcome: Outcome) {
-        let mut line = self.prefix.take().unwrap_or_default();
-        match status {
-            Some(status) => {
-                let _ = write!(line, " {}", status.as_u16());
-            }
-            None => line.push_str(" -"),
-        }
-        match bytes {
-            Some(n) if n > 0 => {
-                let _ = write!(line, " {n}");
-            }
-            _ => line.push_str(" -"),
-        }
-        line.push_str(&self.suffix);
-        line.push_str(outcome.mark());
-        self.sink.log(&LogRecord {
-            line,
-            status,
-            bytes: bytes.unwrap_or(0),
-            duration: self.started.elapsed(),
-            outcome,
-        });
+/// Completes the record in `slot`, if it is still there, and hands it to
+/// the sink, in place: a record is a few hundred bytes.
+fn finish<S: LogSink>(slot: &mut Option<Pending<S>>, outcome: Outcome) {
+    if let Some(pending) = slot
+        && !pending.logged
+    {
+        // Set first: a sink that panics is not called again as the
+        // unwinding drops the body or the guard.
+        pending.logged = true;
+        pending.record.duration = pending.started.elapsed();
+        pending.record.outcome = outcome;
+        pending.sink.log(&pending.record);
     }
+    *slot = None;
 }
 
 /// Logs an abort if the app's future is dropped (or unwinds) before it
@@ -440,27 +541,20 @@ struct Guard<S: LogSink>(Option<Pending<S>>);
 
 impl<S: LogSink> Drop for Guard<S> {
     fn drop(&mut self) {
-        if let Some(pending) = self.0.take() {
-            let status = std::thread::panicking().then_some(StatusCode::INTERNAL_SERVER_ERROR);
-            pending.log(status, None, Outcome::Aborted);
+        if let Some(pending) = &mut self.0
+            && std::thread::panicking()
+        {
+            pending.record.status = Some(StatusCode::INTERNAL_SERVER_ERROR);
         }
+        finish(&mut self.0, Outcome::Aborted);
     }
 }
 
 /// The response body, counting bytes and logging at its end (or drop).
 struct LoggedBody<S: LogSink> {
     inner: Body,
+    /// The record, its status set and its bytes counted as they go.
     pending: Option<Pending<S>>,
-    status: StatusCode,
-    bytes: u64,
-}
-
-impl<S: LogSink> LoggedBody<S> {
-    fn finish(&mut self, outcome: Outcome) {
-        if let Some(pending) = self.pending.take() {
-            pending.log(Some(self.status), Some(self.bytes), outcome);
-        }
-    }
 }
 
 impl<S: LogSink> http_body::Body for LoggedBody<S> {
@@ -475,15 +569,15 @@ impl<S: LogSink> http_body::Body for LoggedBody<S> {
         let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
         match &frame {
             Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    this.bytes += data.len() as u64;
+                if let (Some(data), Some(pending)) = (frame.data_ref(), &mut this.pending) {
+                    *pending.record.bytes.get_or_insert(0) += data.len() as u64;
                 }
                 if this.inner.is_end_stream() {
-                    this.finish(Outcome::Complete);
+                    finish(&mut this.pending, Outcome::Complete);
                 }
             }
-            Some(Err(_)) => this.finish(Outcome::BodyError),
-            None => this.finish(Outcome::Complete),
+            Some(Err(_)) => finish(&mut this.pending, Outcome::BodyError),
+            None => finish(&mut this.pending, Outcome::Complete),
         }
         Poll::Ready(frame)
     }
@@ -499,11 +593,12 @@ impl<S: LogSink> http_body::Body for LoggedBody<S> {
 
 impl<S: LogSink> Drop for LoggedBody<S> {
     fn drop(&mut self) {
-        if http_body::Body::is_end_stream(&self.inner) {
-            self.finish(Outcome::Complete);
+        let outcome = if http_body::Body::is_end_stream(&self.inner) {
+            Outcome::Complete
         } else {
-            self.finish(Outcome::Aborted);
-        }
+            Outcome::Aborted
+        };
+        finish(&mut self.pending, outcome);
     }
 }
 
@@ -526,11 +621,19 @@ mod tests {
 
     #[test]
     fn escaping_keeps_one_line_and_balanced_quotes() {
-        let mut out = String::new();
-        escape_into(&mut out, b"a\"b\\c\r\nd\xffe f", false);
-        assert_eq!(out, "a\\\"b\\\\c\\x0d\\x0ad\\xffe f");
-        out.clear();
-        escape_into(&mut out, b"a b", true);
-        assert_eq!(out, "a\\x20b");
+        let escaped = |bytes: &[u8], space| {
+            let mut out = String::new();
+            escape(&mut out, bytes, space).unwrap();
+            out
+        };
+        assert_eq!(
+            escaped(b"a\"b\\c\r\nd\xffe f", false),
+            "a\\\"b\\\\c\\x0d\\x0ad\\xffe f"
+        );
+        assert_eq!(escaped(b"a b", true), "a\\x20b");
+        assert_eq!(escaped(b"", true), "");
+        assert_eq!(escaped(b"\"\"", true), "\\\"\\\"");
+        assert_eq!(escaped(b"plain/path?q=1", false), "plain/path?q=1");
+        assert_eq!(escaped(b"\x7f\x00 x", false), "\\x7f\\x00 x");
     }
 }

@@ -173,9 +173,11 @@ impl UrlMap {
         })
     }
 
-    /// The entry for `req` and how many bytes of its path info it matched.
+    /// The entry for `req`, and the length of the script name once the
+    /// matched part of the path info has moved into it.
     fn find(&self, req: &Request) -> Option<(&Entry, usize)> {
-        let info = req.path_info();
+        let script_len = req.script_name().len();
+        let info = &req.uri().path()[script_len..];
         let needs_host = self.entries.first().is_some_and(|e| e.host.is_some());
         let host = needs_host.then(|| request_host(req));
         self.entries.iter().find_map(|entry| {
@@ -185,7 +187,7 @@ impl UrlMap {
                     return None;
                 }
             }
-            match_prefix(info, &entry.path).map(|end| (entry, end))
+            match_prefix(info, &entry.path).map(|end| (entry, script_len + end))
         })
     }
 
@@ -213,14 +215,26 @@ impl UrlMap {
 }
 
 impl App for UrlMap {
-    async fn call(&self, mut req: Request) -> Result {
-        let Some((entry, end)) = self.find(&req) else {
-            return self.not_found(req).await;
-        };
-        let script_name = format!("{}{}", req.script_name(), &req.path_info()[..end]);
-        let moved = req.set_script_name(&script_name);
-        debug_assert!(moved, "a matched prefix ends at a segment boundary");
-        entry.app.call(req).await
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
+    fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            let Some((entry, script_len)) = self.find(&req) else {
+                // Boxed: the 404 page's future would otherwise make every
+                // request's future larger.
+                return Box::pin(self.not_found(req)).await;
+            };
+            // The script name grows by the matched part of the path info;
+            // as script name + path info is the path, that is a prefix of
+            // the path.
+            let script_name = req.uri().path()[..script_len].to_owned();
+            let moved = req.set_script_name(&script_name);
+            debug_assert!(moved, "a matched prefix ends at a segment boundary");
+            drop(script_name);
+            entry.app.call(req).await
+        }
     }
 }
 

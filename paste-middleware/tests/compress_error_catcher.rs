@@ -1,9 +1,18 @@
 //! ErrorCatcher: server errors and panics become pages, client errors pass
-//! through, debug pages escape what they show and never show credentials.
+//! through, debug pages escape what they show and never show credentials;
+//! a panic in a streamed body is logged and cuts the response short.
 
+mod compress_support;
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
+
+use compress_support::{Conn, start};
 use paste_core::http::{HeaderValue, StatusCode, header};
 use paste_core::{App, Body, Error, Request, Response, app_fn};
 use paste_middleware::error_catcher::ErrorCatcher;
+use tokio::sync::mpsc;
 
 fn failing() -> impl App {
     app_fn(|req: Request| async move {
@@ -148,4 +157,83 @@ async fn head_requests_get_no_page_body() {
     assert_eq!(status, 500);
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
     assert!(body.is_empty());
+}
+
+/// Log output, captured.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A body that streams what the test sends it, and panics when told to.
+fn panicking_body() -> (mpsc::Sender<&'static str>, Body) {
+    struct Rx(mpsc::Receiver<&'static str>);
+    impl futures_core::Stream for Rx {
+        type Item = Result<&'static str, std::convert::Infallible>;
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            match ready!(self.0.poll_recv(cx)) {
+                Some("panic") => panic!("the body fell over"),
+                chunk => Poll::Ready(chunk.map(Ok)),
+            }
+        }
+    }
+    let (tx, rx) = mpsc::channel(4);
+    (tx, Body::from_stream(Rx(rx)))
+}
+
+#[tokio::test]
+async fn a_panic_in_a_streamed_body_is_logged_and_cuts_the_response_short() {
+    let logs = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer({
+            let logs = logs.clone();
+            move || logs.clone()
+        })
+        .with_ansi(false)
+        .finish();
+    // The test's runtime runs the server on this thread.
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let (tx, body) = panicking_body();
+    let body = Mutex::new(Some(body));
+    let app = ErrorCatcher::new(app_fn(move |_req: Request| {
+        let body = body.lock().unwrap().take().unwrap_or_default();
+        async move { Ok(Response::new(body)) }
+    }));
+    let server = start(app);
+    let mut conn = Conn::open(server.addr).await;
+    conn.send("GET /stream?n=1 HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    tx.send("first,").await.unwrap();
+    let head = conn.head().await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(conn.chunk().await.unwrap(), b"first,");
+
+    tx.send("panic").await.unwrap();
+    // The connection is closed without the last, empty chunk: the client
+    // knows the response is incomplete.
+    let rest = conn.rest().await;
+    assert!(
+        !rest.ends_with(b"0\r\n\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&rest)
+    );
+
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("ERROR paste.error_catcher")
+            && logs.contains("GET /stream?n=1")
+            && logs.contains("the body fell over"),
+        "{logs}"
+    );
+    server.stop().await;
 }

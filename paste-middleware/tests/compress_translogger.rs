@@ -55,14 +55,14 @@ async fn a_line_in_combined_format_once_the_body_is_read() {
     assert_eq!(lines.len(), 1);
     let record = &lines[0];
     assert_eq!(
-        without_time(record.line()),
+        without_time(&record.to_string()),
         "10.1.2.3 - bob [T] \"GET /a%20b/c?x=1&y HTTP/1.1\" 200 11 \"http://example.com/\" \"test/1.0\""
     );
     assert_eq!(record.bytes(), 11);
     assert_eq!(record.outcome(), Outcome::Complete);
     // The time field has the Apache shape.
-    let time =
-        &record.line()[record.line().find('[').unwrap() + 1..record.line().find(']').unwrap()];
+    let line = record.to_string();
+    let time = &line[line.find('[').unwrap() + 1..line.find(']').unwrap()];
     assert_eq!(time.len(), "10/Oct/2000:13:55:36 +0000".len(), "{time}");
     assert!(time.ends_with(" +0000"));
 }
@@ -82,8 +82,31 @@ async fn forwarded_for_is_used_only_when_trusted() {
         );
         let response = app.call(req).await.unwrap();
         drop(response.into_body().to_bytes(1024).await.unwrap());
-        let line = lines.lock().unwrap()[0].line().to_owned();
+        let line = lines.lock().unwrap()[0].to_string();
         let host = if trust { "203.0.113.9 " } else { "10.0.0.1 " };
+        assert!(line.starts_with(host), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_forwarded_for_falls_back_to_the_peer() {
+    let (lines, sink) = recorder();
+    let app = TransLogger::new(hello(), sink).trust_forwarded_for(true);
+    for (forwarded, host) in [
+        (" , 10.0.0.1", "::1 "),
+        ("  2001:db8::7 ,x", "2001:db8::7 "),
+    ] {
+        let mut req = Request::get("/")
+            .header("x-forwarded-for", forwarded)
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut().insert(
+            ConnectionInfo::new(paste_core::http::uri::Scheme::HTTP)
+                .with_remote_addr("[::1]:8080".parse().unwrap()),
+        );
+        let response = app.call(req).await.unwrap();
+        drop(response.into_body().to_bytes(1024).await.unwrap());
+        let line = lines.lock().unwrap().pop().unwrap().to_string();
         assert!(line.starts_with(host), "{line}");
     }
 }
@@ -104,7 +127,7 @@ async fn requests_cannot_forge_log_lines() {
     req.set_remote_user("eve\r\n127.0.0.1 - root");
     let response = app.call(req).await.unwrap();
     drop(response.into_body().to_bytes(1024).await.unwrap());
-    let line = lines.lock().unwrap()[0].line().to_owned();
+    let line = lines.lock().unwrap()[0].to_string();
     assert!(!line.contains('\n') && !line.contains('\r'), "{line}");
     assert_eq!(
         without_time(&line),
@@ -151,7 +174,7 @@ async fn errors_drops_and_panics_are_logged_with_a_mark() {
     let lines = lines.lock().unwrap();
     let got: Vec<_> = lines
         .iter()
-        .map(|r| (without_time(r.line()), r.outcome()))
+        .map(|r| (without_time(&r.to_string()), r.outcome()))
         .collect();
     assert_eq!(
         got,
@@ -236,7 +259,7 @@ async fn over_a_socket_the_line_comes_after_the_last_byte() {
 
     let record = wait_for_line(&lines).await;
     assert_eq!(
-        without_time(record.line()),
+        without_time(&record.to_string()),
         "127.0.0.1 - - [T] \"GET /stream?n=2 HTTP/1.1\" 200 12 \"-\" \"raw\""
     );
     assert!(record.duration() >= Duration::from_millis(50));
@@ -256,7 +279,7 @@ async fn over_a_socket_a_fixed_body_is_counted() {
     assert_eq!(body, b"hello world");
     let record = wait_for_line(&lines).await;
     assert_eq!(
-        without_time(record.line()),
+        without_time(&record.to_string()),
         "127.0.0.1 - - [T] \"POST /form HTTP/1.1\" 200 11 \"/back\" \"-\""
     );
 }
@@ -269,4 +292,49 @@ async fn wait_for_line(lines: &Lines) -> LogRecord {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("no log line");
+}
+
+#[tokio::test]
+async fn a_sink_that_panics_is_not_called_again_by_the_unwinding() {
+    let calls = Arc::new(Mutex::new(0));
+    let sink = {
+        let calls = calls.clone();
+        move |_: &LogRecord| {
+            *calls.lock().unwrap() += 1;
+            panic!("the sink fell over");
+        }
+    };
+    let app = Arc::new(TransLogger::new(hello(), sink));
+    let read = tokio::spawn({
+        let app = app.clone();
+        async move {
+            let response = app
+                .call(Request::get("/").body(Body::empty()).unwrap())
+                .await;
+            response.unwrap().into_body().to_bytes(64).await.map(drop)
+        }
+    })
+    .await;
+    assert!(read.is_err(), "the sink's panic goes through");
+    assert_eq!(*calls.lock().unwrap(), 1);
+    // The same when the app fails.
+    let failing = TransLogger::new(
+        app_fn(|_req: Request| async { Err(Error::new(StatusCode::BAD_GATEWAY)) }),
+        {
+            let calls = calls.clone();
+            move |_: &LogRecord| {
+                *calls.lock().unwrap() += 1;
+                panic!("the sink fell over");
+            }
+        },
+    );
+    let failed = tokio::spawn(async move {
+        failing
+            .call(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .map(drop)
+    })
+    .await;
+    assert!(failed.is_err());
+    assert_eq!(*calls.lock().unwrap(), 2);
 }

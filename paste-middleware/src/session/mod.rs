@@ -84,7 +84,7 @@ use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use paste_core::http::header::SET_COOKIE;
+use paste_core::http::header::{COOKIE, SET_COOKIE};
 use paste_core::http::{HeaderMap, StatusCode};
 use paste_core::{App, Error, Request, Result};
 use serde::Serialize;
@@ -148,6 +148,14 @@ struct State {
     changed: bool,
     /// Ids to delete from the store.
     retired: Vec<SessionId>,
+}
+
+impl State {
+    /// A new session left untouched (most requests): nothing to save,
+    /// delete or refresh.
+    fn is_untouched_new(&self) -> bool {
+        !self.changed && self.id.is_none()
+    }
 }
 
 impl Session {
@@ -430,9 +438,12 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
     /// Saves or deletes the session as it now stands, adding `Set-Cookie`
     /// to `headers` when the cookie changes.
     async fn commit(&self, session: &Session, cookie_sent: bool, headers: &mut HeaderMap) {
-        let now = SystemTime::now();
-        let (id, data, changed, retired) = {
+        let (id, data, changed, retired, now) = {
             let mut state = session.lock();
+            if state.is_untouched_new() {
+                return;
+            }
+            let now = SystemTime::now();
             let refresh = state.id.is_some()
                 && state.expires.is_some_and(|expires| {
                     expires.duration_since(now).unwrap_or_default() < self.idle_timeout / 2
@@ -443,7 +454,7 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
             }
             state.changed = false;
             let retired = mem::take(&mut state.retired);
-            (state.id.clone(), state.data.clone(), changed, retired)
+            (state.id.clone(), state.data.clone(), changed, retired, now)
         };
         for old in &retired {
             if let Err(err) = self.store.delete(old).await {
@@ -527,19 +538,29 @@ fn check_cookie(name: &str, options: &CookieOptions) -> Result<(), Error> {
 }
 
 impl<A: App, S: Store> App for SessionMiddleware<A, S> {
-    async fn call(&self, mut req: Request) -> Result {
-        let (session, cookie_sent) = self.open(req.headers()).await;
-        req.extensions_mut().insert(session.clone());
-        match self.app.call(req).await {
-            Ok(mut response) => {
-                self.commit(&session, cookie_sent, response.headers_mut())
-                    .await;
-                Ok(response)
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn keeps a second copy of its request argument in its future"
+    )]
+    fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
+        async move {
+            // Most requests bring no cookie and leave the session alone:
+            // then there is nothing to load or save.
+            let (session, cookie_sent) = if req.headers().contains_key(COOKIE) {
+                self.open(req.headers()).await
+            } else {
+                (Session::new(State::default()), false)
+            };
+            req.extensions_mut().insert(session.clone());
+            let mut outcome = self.app.call(req).await;
+            if !session.lock().is_untouched_new() {
+                let headers = match &mut outcome {
+                    Ok(response) => response.headers_mut(),
+                    Err(err) => err.headers_mut(),
+                };
+                self.commit(&session, cookie_sent, headers).await;
             }
-            Err(mut err) => {
-                self.commit(&session, cookie_sent, err.headers_mut()).await;
-                Err(err)
-            }
+            outcome
         }
     }
 }

@@ -110,6 +110,14 @@ impl Conn {
         if size == 0 { None } else { Some(chunk) }
     }
 
+    /// Whatever the server sends until it closes the connection (or
+    /// resets it).
+    pub async fn rest(&mut self) -> Vec<u8> {
+        let mut rest = Vec::new();
+        let _ = self.reader.read_to_end(&mut rest).await;
+        rest
+    }
+
     /// The whole body of a response with this head.
     pub async fn body(&mut self, head: &Head) -> Vec<u8> {
         if let Some(len) = head.header("content-length") {
