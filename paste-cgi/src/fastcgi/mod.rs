@@ -1,2 +1,4 @@
-//! FastCGI (to be written): the record protocol, a client app, a server,
-//! and a PHP app on top of the client.
+//! FastCGI: the record protocol ([`proto`]), shared by both sides.
+
+#[allow(dead_code, reason = "nothing uses the record layer yet")]
+pub(crate) mod proto;
