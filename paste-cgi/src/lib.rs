@@ -22,6 +22,8 @@ mod gateway;
 // The FastCGI protocol, client, server and PHP app.
 mod fastcgi;
 
+pub use gateway::{CgiVars, run};
+
 #[cfg(feature = "deploy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "deploy")))]
 pub mod deploy;

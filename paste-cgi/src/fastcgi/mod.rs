@@ -1,4 +1,4 @@
 //! FastCGI: the record protocol ([`proto`]), shared by both sides.
 
-#[allow(dead_code, reason = "nothing uses the record layer yet")]
+#[allow(dead_code, reason = "the client side of the protocol is not used yet")]
 pub(crate) mod proto;
