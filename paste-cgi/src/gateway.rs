@@ -256,7 +256,7 @@ pub(crate) async fn call_app<A: App>(app: &A, req: Request) -> Response {
 
 /// The CGI meta-variables a request came with, exactly as the host passed
 /// them: every variable of a CGI program's environment under [`run`],
-/// every FastCGI parameter under FastCgiServer.
+/// every FastCGI parameter under [`FastCgiServer`](crate::FastCgiServer).
 /// Found in the request's extensions.
 ///
 /// The request itself already says what HTTP says (method, URI, headers,

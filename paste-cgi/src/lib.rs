@@ -22,6 +22,7 @@ mod gateway;
 // The FastCGI protocol, client, server and PHP app.
 mod fastcgi;
 
+pub use fastcgi::{FastCgiServer, Handle};
 pub use gateway::{CgiVars, run};
 
 #[cfg(feature = "deploy")]

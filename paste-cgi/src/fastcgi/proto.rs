@@ -231,7 +231,9 @@ impl BeginRequest {
     /// as reserved).
     pub(crate) fn decode(content: &[u8]) -> Result<Self, ProtoError> {
         let Some(&[role_hi, role_lo, flags, ..]) = content.first_chunk::<8>() else {
-            return Err(ProtoError::Malformed("a BEGIN_REQUEST body shorter than 8 bytes"));
+            return Err(ProtoError::Malformed(
+                "a BEGIN_REQUEST body shorter than 8 bytes",
+            ));
         };
         Ok(Self {
             role: Role::from_u16(u16::from_be_bytes([role_hi, role_lo])),
@@ -288,7 +290,9 @@ impl EndRequest {
 
     pub(crate) fn decode(content: &[u8]) -> Result<Self, ProtoError> {
         let Some(&[a, b, c, d, status, ..]) = content.first_chunk::<8>() else {
-            return Err(ProtoError::Malformed("an END_REQUEST body shorter than 8 bytes"));
+            return Err(ProtoError::Malformed(
+                "an END_REQUEST body shorter than 8 bytes",
+            ));
         };
         Ok(Self {
             app_status: u32::from_be_bytes([a, b, c, d]),
@@ -676,7 +680,10 @@ impl Buf for Records {
     }
 
     fn advance(&mut self, mut cnt: usize) {
-        assert!(cnt <= self.remaining, "advanced past the end of the records");
+        assert!(
+            cnt <= self.remaining,
+            "advanced past the end of the records"
+        );
         self.remaining -= cnt;
         while cnt > 0 {
             let front = self.parts.front_mut().expect("bytes remain");
@@ -751,7 +758,11 @@ mod tests {
         let decoded = decode_all(flatten(records));
         let lens: Vec<usize> = decoded.iter().map(|r| r.content.len()).collect();
         assert_eq!(lens, [MAX_CONTENT_LEN, MAX_CONTENT_LEN, 10, 0]);
-        assert!(decoded.iter().all(|r| r.kind == RecordType::Stdout && r.request_id == 3));
+        assert!(
+            decoded
+                .iter()
+                .all(|r| r.kind == RecordType::Stdout && r.request_id == 3)
+        );
     }
 
     #[test]
