@@ -52,6 +52,45 @@ impl Bound {
         Ok(Self::Unix(listener, None))
     }
 
+    /// A socket handed over at start: the first one of systemd socket
+    /// activation (`LISTEN_FDS`), else a listening socket on descriptor 0
+    /// (`FCGI_LISTENSOCK_FILENO`, the way spawn-fcgi, mod_fcgid and
+    /// lighttpd's `bin-path` start FastCGI programs).
+    pub(crate) fn from_env() -> io::Result<Option<Self>> {
+        let mut fds = listenfd::ListenFd::from_env();
+        if fds.len() > 0 {
+            if let Ok(Some(listener)) = fds.take_tcp_listener(0) {
+                return Self::from_tcp(listener).map(Some);
+            }
+            if let Some(listener) = fds.take_unix_listener(0)? {
+                return Self::from_unix(listener).map(Some);
+            }
+        }
+        Self::from_stdin()
+    }
+
+    /// Descriptor 0, if it is a listening socket (a copy of it, so that
+    /// nothing unsafe is needed to own it).
+    fn from_stdin() -> io::Result<Option<Self>> {
+        use rustix::net::AddressFamily;
+        use rustix::net::sockopt::{socket_acceptconn, socket_domain};
+        use std::os::fd::AsFd;
+        let stdin = std::io::stdin();
+        // Not a socket (a terminal, a pipe, /dev/null): not ours to serve.
+        if !socket_acceptconn(stdin.as_fd()).unwrap_or(false) {
+            return Ok(None);
+        }
+        let fd = stdin.as_fd().try_clone_to_owned()?;
+        match socket_domain(&fd)? {
+            AddressFamily::UNIX => Self::from_unix(fd.into()).map(Some),
+            AddressFamily::INET | AddressFamily::INET6 => Self::from_tcp(fd.into()).map(Some),
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "descriptor 0 is a listening socket of a family other than TCP or Unix",
+            )),
+        }
+    }
+
     pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
         match self {
             Self::Tcp(listener) => listener.local_addr().ok(),

@@ -271,6 +271,27 @@ impl FastCgiServer {
         Bound::from_unix(listener).map(Self::new)
     }
 
+    /// Serves on a socket handed over by whoever started the process, if
+    /// any: the first socket of systemd socket activation (`LISTEN_FDS`,
+    /// `LISTEN_PID`), or else a listening socket on descriptor 0, which is
+    /// how FastCGI programs are started by `spawn-fcgi`, Apache's
+    /// `mod_fcgid`, lighttpd's `bin-path` and `cgi-fcgi -start`
+    /// (`FCGI_LISTENSOCK_FILENO`). `Ok(None)` when there is neither, so
+    /// that a program can fall back to [`bind`](Self::bind):
+    ///
+    /// ```no_run
+    /// # use paste_cgi::FastCgiServer;
+    /// # fn main() -> std::io::Result<()> {
+    /// let server = match FastCgiServer::from_env()? {
+    ///     Some(inherited) => inherited,
+    ///     None => FastCgiServer::bind("127.0.0.1:9000")?,
+    /// };
+    /// # let _ = server; Ok(()) }
+    /// ```
+    pub fn from_env() -> io::Result<Option<Self>> {
+        Ok(Bound::from_env()?.map(Self::new))
+    }
+
     /// The TCP address the server listens on (`None` on a Unix socket).
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.bound.local_addr()
