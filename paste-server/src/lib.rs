@@ -28,7 +28,9 @@
 //!   accepting listener and its streams;
 //! - [`Handle::new`] and its [`shutting_down`](Handle::shutting_down) and
 //!   [`stopping`](Handle::stopping) futures, and
-//!   [`shutdown_on_signals`](Handle::shutdown_on_signals).
+//!   [`shutdown_on_signals`](Handle::shutdown_on_signals);
+//! - [`call_app`]: calls an app with errors and panics turned into
+//!   responses, and logged, as `Server` does.
 //!
 //! What the server guarantees to the app and its clients:
 //! - every request carries a [`ConnectionInfo`](paste_core::ConnectionInfo)
@@ -52,6 +54,7 @@ mod supervise;
 #[cfg(feature = "tls")]
 mod tls;
 
+pub use conn::call_app;
 pub use listen::ListenAddr;
 pub use server::Server;
 pub use shutdown::Handle;
