@@ -20,7 +20,7 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::{PathAndQuery, Scheme};
 use http::{Method, StatusCode, Uri, Version};
 use http_body::{Body as _, Frame, SizeHint};
-use paste_core::{App, Body, ConnectionInfo, Error, Request, RequestExt, Response, catch_panic};
+use paste_core::{App, Body, ConnectionInfo, Error, Request, RequestExt, Response};
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode, percent_encode};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -181,7 +181,7 @@ where
                 Some(len) if len > 0 => stdin(len),
                 _ => Body::empty(),
             };
-            let response = call_app(app, prepared.with_body(body)).await;
+            let response = paste_server::call_app(app, prepared.with_body(body)).await;
             cgi_response(response, is_head)
         }
         Err(refused) => cgi_response(refused.into_response(), false),
@@ -234,24 +234,6 @@ pub(crate) fn next_frame(body: &mut Body, dirty: bool) -> impl Future<Output = N
         Poll::Pending if dirty => Poll::Ready(Next::WouldWait),
         Poll::Pending => Poll::Pending,
     })
-}
-
-/// Calls the app, turning its errors and panics into responses (and
-/// logging server errors), as paste-server does.
-pub(crate) async fn call_app<A: App>(app: &A, req: Request) -> Response {
-    match catch_panic(app.call(req)).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(err)) => {
-            if err.status().is_server_error() {
-                tracing::error!(status = err.status().as_u16(), "app error: {err:#}");
-            }
-            err.into_response()
-        }
-        Err(panic) => {
-            tracing::error!("app panicked: {}", panic.message());
-            Error::new(StatusCode::INTERNAL_SERVER_ERROR).into_response()
-        }
-    }
 }
 
 /// The CGI meta-variables a request came with, exactly as the host passed

@@ -22,8 +22,29 @@ mod gateway;
 // The FastCGI protocol, client, server and PHP app.
 mod fastcgi;
 
-pub use fastcgi::{FastCgiServer, Handle};
+pub use fastcgi::FastCgiServer;
 pub use gateway::{CgiVars, run};
+/// Stops a running [`FastCgiServer`] from elsewhere: another task, a test,
+/// an admin endpoint. It is paste-server's handle, which FastCGI servers
+/// and HTTP servers share.
+///
+/// ```
+/// use paste_cgi::FastCgiServer;
+/// use paste_core::{Response, app_fn};
+///
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// let server = FastCgiServer::bind("127.0.0.1:0")?.handle_signals(false);
+/// let handle = server.handle();
+/// let app = app_fn(|_req| async { Ok(Response::new("bye".into())) });
+/// let running = tokio::spawn(server.serve(app));
+/// handle.shutdown(); // stop accepting, let requests in flight finish
+/// running.await.unwrap()?;
+/// # Ok(()) }
+/// ```
+///
+/// paste-server's documentation follows.
+#[doc(inline)]
+pub use paste_server::Handle;
 
 #[cfg(feature = "deploy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "deploy")))]

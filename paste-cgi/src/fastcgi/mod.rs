@@ -6,7 +6,6 @@
 #[allow(dead_code, reason = "the client side of the protocol is not used yet")]
 pub(crate) mod proto;
 
-mod listen;
 mod server;
 
-pub use server::{FastCgiServer, Handle};
+pub use server::FastCgiServer;

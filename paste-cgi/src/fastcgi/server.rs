@@ -4,6 +4,7 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,12 +12,13 @@ use bytes::Bytes;
 use http::header::{HeaderValue, RETRY_AFTER};
 use http::{Method, StatusCode};
 use paste_core::{App, Body, Error, Request};
+use paste_server::Handle;
+use paste_server::listen::{Bound, Listener, Stream};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until, timeout};
 
-use super::listen::{Bound, Listener, Stream};
 use super::proto::{
     self, BeginRequest, EndRequest, ProtoError, ProtocolStatus, Record, RecordReader, RecordType,
     Records, Role, StreamCollector,
@@ -64,101 +66,6 @@ const LINGER: Duration = Duration::from_secs(2);
 /// How long a connection over the limit has to send its BEGIN_REQUEST and
 /// get its 503.
 const REFUSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Where a server is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Phase {
-    /// Accepting and serving.
-    Running,
-    /// Not accepting; requests in flight finish, up to the drain timeout.
-    Draining,
-    /// Closing every connection now.
-    Stopping,
-}
-
-/// Stops a running [`FastCgiServer`] from elsewhere: another task, a test,
-/// an admin endpoint. Like [paste-server's](https://docs.rs/paste-server)
-/// handle of the same name.
-///
-/// ```no_run
-/// use paste_cgi::FastCgiServer;
-/// use paste_core::{Response, app_fn};
-///
-/// # #[tokio::main] async fn main() -> std::io::Result<()> {
-/// let server = FastCgiServer::bind("127.0.0.1:0")?;
-/// let handle = server.handle();
-/// let app = app_fn(|_req| async { Ok(Response::new("bye".into())) });
-/// let running = tokio::spawn(server.serve(app));
-/// handle.shutdown(); // stop accepting, let requests in flight finish
-/// running.await.unwrap()?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Debug)]
-pub struct Handle {
-    phase: Arc<watch::Sender<Phase>>,
-}
-
-impl Handle {
-    fn new() -> Self {
-        Self {
-            phase: Arc::new(watch::Sender::new(Phase::Running)),
-        }
-    }
-
-    /// Starts a graceful shutdown: the server stops accepting, closes idle
-    /// connections, lets the requests in flight finish (up to its drain
-    /// timeout) and returns. Calling it again, or after the server stopped,
-    /// does nothing.
-    pub fn shutdown(&self) {
-        self.advance(Phase::Draining);
-    }
-
-    fn stop_now(&self) {
-        self.advance(Phase::Stopping);
-    }
-
-    fn advance(&self, to: Phase) {
-        self.phase.send_if_modified(|phase| {
-            let later = to > *phase;
-            if later {
-                *phase = to;
-            }
-            later
-        });
-    }
-
-    fn subscribe(&self) -> watch::Receiver<Phase> {
-        self.phase.subscribe()
-    }
-}
-
-/// The first SIGINT or SIGTERM starts a graceful shutdown; a second one
-/// closes every connection at once.
-async fn on_signals(handle: Handle) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::warn!("cannot listen for SIGINT/SIGTERM; stop the server by its handle");
-        return;
-    };
-    for graceful in [true, false] {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-        if graceful {
-            tracing::info!(
-                "shutting down: finishing requests in flight (signal again to stop now)"
-            );
-            handle.shutdown();
-        } else {
-            tracing::info!("stopping now");
-            handle.stop_now();
-        }
-    }
-}
 
 /// A FastCGI server for any [`App`]: nginx's `fastcgi_pass`, Apache's
 /// `mod_proxy_fcgi`, lighttpd's `mod_fastcgi` and `cgi-fcgi` talk to it.
@@ -289,7 +196,11 @@ impl FastCgiServer {
     /// # let _ = server; Ok(()) }
     /// ```
     pub fn from_env() -> io::Result<Option<Self>> {
-        Ok(Bound::from_env()?.map(Self::new))
+        let bound = match Bound::from_env()? {
+            Some(systemd) => Some(systemd),
+            None => Bound::from_stdin()?,
+        };
+        Ok(bound.map(Self::new))
     }
 
     /// The TCP address the server listens on (`None` on a Unix socket).
@@ -367,28 +278,28 @@ impl FastCgiServer {
     /// Serves `app` until the server is shut down, then waits for the
     /// requests in flight (up to the drain timeout) and returns.
     pub async fn serve<A: App>(self, app: A) -> io::Result<()> {
-        let described = self.bound.describe();
+        let listen_addr = self.bound.listen_addr();
         let limits = self.limits;
         let shared = Arc::new(Shared { app, limits });
         let handle = self.handle;
         let signals = self
             .signals
-            .then(|| tokio::spawn(on_signals(handle.clone())));
-        let mut phase = handle.subscribe();
-        let (listener, socket_path) = Listener::from_bound(self.bound)?;
-        tracing::info!("serving FastCGI on {described}");
+            .then(|| tokio::spawn(handle.clone().shutdown_on_signals()));
+        let listener = Listener::from_bound(self.bound)?;
+        tracing::info!("serving FastCGI on {listen_addr}");
 
         let permits = Arc::new(Semaphore::new(limits.max_connections));
         let mut connections = JoinSet::new();
+        let mut shutting_down = pin!(handle.shutting_down());
         loop {
             let accepted = tokio::select! {
                 biased;
-                _ = phase.wait_for(|p| *p != Phase::Running) => break,
+                () = &mut shutting_down => break,
                 accepted = listener.accept() => accepted,
             };
             while connections.try_join_next().is_some() {}
             let stream = match accepted {
-                Ok(stream) => stream,
+                Ok((stream, _)) => stream,
                 Err(err) => {
                     // Out of file descriptors and the like: back off a
                     // little instead of spinning.
@@ -406,17 +317,16 @@ impl FastCgiServer {
                 continue;
             };
             let shared = Arc::clone(&shared);
-            let phase = phase.clone();
+            let handle = handle.clone();
             connections.spawn(async move {
                 let _permit = permit;
-                serve_connection(stream, shared, phase).await;
+                serve_connection(stream, shared, handle).await;
             });
         }
 
-        drop(listener); // from here on, new connections are refused
-        if let Some(path) = socket_path {
-            let _ = std::fs::remove_file(path);
-        }
+        // From here on, new connections are refused, and a socket file the
+        // server made is gone.
+        drop(listener);
         while connections.try_join_next().is_some() {}
         let open = connections.len();
         if open > 0 {
@@ -428,13 +338,13 @@ impl FastCgiServer {
             () = tokio::time::sleep(limits.drain_timeout) => {
                 tracing::warn!("drain timeout: closing {} connection(s)", connections.len());
             }
-            _ = phase.wait_for(|p| *p == Phase::Stopping) => {}
+            () = handle.stopping() => {}
         }
         connections.shutdown().await;
         if let Some(signals) = signals {
             signals.abort();
         }
-        tracing::info!("FastCGI server on {described} stopped");
+        tracing::info!("FastCGI server on {listen_addr} stopped");
         Ok(())
     }
 }
@@ -450,19 +360,15 @@ struct Close;
 
 /// Serves one connection until it closes, the server stops, or it idles
 /// past its limit.
-async fn serve_connection<A: App>(
-    stream: Stream,
-    shared: Arc<Shared<A>>,
-    phase: watch::Receiver<Phase>,
-) {
-    let mut stopping = phase.clone();
+async fn serve_connection<A: App>(stream: Stream, shared: Arc<Shared<A>>, handle: Handle) {
+    let stopping = handle.stopping();
     let (read_half, write_half) = tokio::io::split(stream);
     let (out, queue) = mpsc::channel(OUT_QUEUE);
     let conn = Conn {
         reader: RecordReader::new(read_half),
         out,
         shared,
-        phase,
+        handle,
     };
     let served = async {
         let ((mut reader, linger), ()) = tokio::join!(conn.run(), write_records(write_half, queue));
@@ -475,7 +381,7 @@ async fn serve_connection<A: App>(
     };
     tokio::select! {
         () = served => {}
-        _ = stopping.wait_for(|p| *p == Phase::Stopping) => {}
+        () = stopping => {}
     }
 }
 
@@ -503,7 +409,7 @@ struct Conn<A> {
     reader: RecordReader<ReadHalf<Stream>>,
     out: mpsc::Sender<Records>,
     shared: Arc<Shared<A>>,
-    phase: watch::Receiver<Phase>,
+    handle: Handle,
 }
 
 /// What happened while a request's params were read.
@@ -565,8 +471,7 @@ impl<A: App> Conn<A> {
             self.end_request(id, 1, ProtocolStatus::RequestComplete)
                 .await?;
         }
-        let running = *self.phase.borrow() == Phase::Running;
-        Ok(keep_conn && running)
+        Ok(keep_conn && self.handle.is_running())
     }
 
     /// The request for these params, or the error to answer instead; its
@@ -592,7 +497,7 @@ impl<A: App> Conn<A> {
         loop {
             let record = tokio::select! {
                 biased;
-                _ = self.phase.wait_for(|p| *p != Phase::Running) => return Err(Close),
+                () = self.handle.shutting_down() => return Err(Close),
                 () = sleep_until(deadline) => {
                     tracing::debug!("closing an idle FastCGI connection");
                     return Err(Close);
@@ -798,7 +703,7 @@ async fn respond<A: App>(
     is_head: bool,
 ) -> Result<(), Close> {
     let response = match req {
-        Ok(req) => gateway::call_app(app, req).await,
+        Ok(req) => paste_server::call_app(app, req).await,
         Err(refused) => refused.into_response(),
     };
     let (head, mut body) = gateway::cgi_response(response, is_head);
