@@ -323,6 +323,21 @@ enum Accepting {
 
 /// What is known of a connection when it is accepted: its addresses, for
 /// TCP (a Unix peer has none worth telling).
+///
+/// ```
+/// use paste_server::listen::{Bound, Listener};
+///
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// let bound = Bound::tcp("127.0.0.1:0")?;
+/// let addr = bound.local_addr().unwrap();
+/// let listener = Listener::from_bound(bound)?;
+/// let _client = tokio::net::TcpStream::connect(addr).await?;
+/// let (_stream, accepted) = listener.accept().await?;
+/// let peer = accepted.remote_addr().unwrap();
+/// assert!(peer.ip().is_loopback());
+/// println!("a connection from {peer}");
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Accepted {
     remote: Option<SocketAddr>,
