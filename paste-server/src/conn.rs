@@ -110,8 +110,35 @@ fn request_for_app(
     Ok(Request::from_parts(parts, body))
 }
 
-/// Calls the app, turning its errors and panics into responses.
-async fn call_app<A: App>(app: &A, req: Request) -> Response {
+/// Calls `app` with `req` the way [`Server`](crate::Server) does, and
+/// always gives a response: an `Err` becomes the response for its status
+/// ([`Error::into_response`]), a panic a bare `500 Internal Server Error`
+/// for this request alone. 5xx errors, with their chain of sources, and
+/// panics, with their message, are logged with [`tracing`] at the error
+/// level; neither detail reaches the response.
+///
+/// For servers of other protocols, so that an app behaves behind them as
+/// it does behind `Server`.
+///
+/// ```
+/// use paste_core::http::StatusCode;
+/// use paste_core::{Body, Error, Request, Response, app_fn};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = app_fn(|req: Request| async move {
+///     match req.uri().path() {
+///         "/" => Ok(Response::new("home".into())),
+///         _ => Err(Error::new(StatusCode::NOT_FOUND)),
+///     }
+/// });
+/// let missing = paste_core::http::Request::get("/nowhere")
+///     .body(Body::empty())
+///     .unwrap();
+/// let response = paste_server::call_app(&app, missing).await;
+/// assert_eq!(response.status(), StatusCode::NOT_FOUND);
+/// # }
+/// ```
+pub async fn call_app<A: App>(app: &A, req: Request) -> Response {
     match catch_panic(app.call(req)).await {
         Ok(Ok(response)) => response,
         Ok(Err(err)) => {

@@ -22,6 +22,16 @@
 //! - [`Handle`]: shuts a running server down gracefully from elsewhere.
 //! - [`ListenAddr`]: where a server listens, for people.
 //!
+//! For a server of another protocol (paste-cgi's FastCGI server is one),
+//! the parts `Server` is made of:
+//! - [`listen`]: bound sockets (TCP, Unix, systemd's, descriptor 0's), the
+//!   accepting listener and its streams;
+//! - [`Handle::new`] and its [`shutting_down`](Handle::shutting_down) and
+//!   [`stopping`](Handle::stopping) futures, and
+//!   [`shutdown_on_signals`](Handle::shutdown_on_signals);
+//! - [`call_app`]: calls an app with errors and panics turned into
+//!   responses, and logged, as `Server` does.
+//!
 //! What the server guarantees to the app and its clients:
 //! - every request carries a [`ConnectionInfo`](paste_core::ConnectionInfo)
 //!   and an empty script name;
@@ -37,14 +47,15 @@ mod conn;
 #[cfg(feature = "deploy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "deploy")))]
 pub mod deploy;
-mod listener;
+pub mod listen;
 mod server;
 mod shutdown;
 mod supervise;
 #[cfg(feature = "tls")]
 mod tls;
 
-pub use listener::ListenAddr;
+pub use conn::call_app;
+pub use listen::ListenAddr;
 pub use server::Server;
 pub use shutdown::Handle;
 

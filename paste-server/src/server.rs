@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::conn::{Shared, serve_connection};
-use crate::listener::{Bound, ListenAddr, Listener, Stream};
+use crate::listen::{Bound, ListenAddr, Listener, Stream};
 use crate::shutdown::{Handle, Phase, on_signals};
 
 /// The limits a server enforces on its clients. Every one has a default
@@ -115,16 +115,37 @@ impl Server {
         Bound::from_tcp(listener).map(Self::new)
     }
 
-    /// Serves on a Unix listener bound elsewhere.
+    /// Serves on a Unix listener bound elsewhere. Its socket file is
+    /// removed when the server stops.
     pub fn from_unix(listener: std::os::unix::net::UnixListener) -> io::Result<Self> {
-        Bound::from_unix(listener).map(Self::new)
+        Bound::from_unix(listener).map(|bound| Self::new(bound.remove_socket_file()))
     }
 
     /// Serves on the first socket passed by systemd socket activation
     /// (`LISTEN_FDS`, `LISTEN_PID`), TCP or Unix; `Ok(None)` when none was
-    /// passed.
+    /// passed. A Unix socket's file is systemd's, and left in place.
     pub fn from_env() -> io::Result<Option<Self>> {
         Ok(Bound::from_env()?.map(Self::new))
+    }
+
+    /// Serves on a socket bound with [`listen::Bound`](crate::listen::Bound),
+    /// for instance one handed over on descriptor 0. A Unix socket's file
+    /// is removed when the server stops if [`Bound::unix`] made it.
+    ///
+    /// ```
+    /// use paste_server::Server;
+    /// use paste_server::listen::Bound;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let server = match Bound::from_stdin()? {
+    ///     Some(inherited) => Server::from_bound(inherited),
+    ///     None => Server::bind("127.0.0.1:0")?,
+    /// };
+    /// println!("serving on {}", server.url());
+    /// # Ok(()) }
+    /// ```
+    pub fn from_bound(bound: Bound) -> Self {
+        Self::new(bound)
     }
 
     /// The address the server listens on.
@@ -296,7 +317,7 @@ impl Server {
             .signals
             .then(|| tokio::spawn(on_signals(handle.clone())));
         let mut phase = handle.subscribe();
-        let (listener, socket_path) = Listener::from_bound(self.bound)?;
+        let listener = Listener::from_bound(self.bound)?;
         tracing::info!("serving on {url}");
 
         let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -350,9 +371,6 @@ impl Server {
         }
 
         drop(listener); // from here on, new connections are refused
-        if let Some(path) = socket_path {
-            let _ = std::fs::remove_file(path);
-        }
         while connections.try_join_next().is_some() {}
         let open = connections.len();
         if open > 0 {

@@ -1,6 +1,7 @@
 //! Stopping a server: a [`Handle`] for tests and embedders, and SIGINT /
 //! SIGTERM for people.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -32,13 +33,49 @@ pub(crate) enum Phase {
 /// running.await.unwrap()?;
 /// # Ok(()) }
 /// ```
+///
+/// A server of another protocol built on paste-server's
+/// [`listen`](crate::listen) sockets (paste-cgi's FastCGI server is one)
+/// makes its own handle with [`Handle::new`] and follows the same life:
+/// running; then, after [`shutdown`](Handle::shutdown), not accepting and
+/// letting the requests in flight finish; then, after
+/// [`stop_now`](Handle::stop_now) or its drain timeout, closing every
+/// connection. It learns of each step by [`shutting_down`](Handle::shutting_down)
+/// and [`stopping`](Handle::stopping):
+///
+/// ```
+/// use paste_server::Handle;
+///
+/// # #[tokio::main] async fn main() {
+/// let handle = Handle::new();
+/// let shutting_down = handle.shutting_down();
+/// let stopping = handle.stopping();
+/// assert!(handle.is_running());
+///
+/// handle.shutdown();
+/// shutting_down.await; // stop accepting; finish what is in flight
+/// assert!(!handle.is_running());
+///
+/// handle.stop_now();
+/// stopping.await; // close every connection
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Handle {
     phase: Arc<watch::Sender<Phase>>,
 }
 
+impl Default for Handle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Handle {
-    pub(crate) fn new() -> Self {
+    /// A handle for a server of one's own, running until told otherwise.
+    /// ([`Server::handle`](crate::Server::handle) gives the one of a
+    /// [`Server`](crate::Server).)
+    pub fn new() -> Self {
         Self {
             phase: Arc::new(watch::Sender::new(Phase::Running)),
         }
@@ -51,8 +88,38 @@ impl Handle {
         self.advance(Phase::Draining);
     }
 
-    pub(crate) fn stop_now(&self) {
+    /// Stops at once: the server closes every connection, requests in
+    /// flight or not, and returns. (What a second SIGINT or SIGTERM does.)
+    pub fn stop_now(&self) {
         self.advance(Phase::Stopping);
+    }
+
+    /// Whether the server is still accepting: no shutdown has begun.
+    pub fn is_running(&self) -> bool {
+        *self.phase.borrow() == Phase::Running
+    }
+
+    /// Resolves once a shutdown has begun, graceful or not (at once if it
+    /// has already): the moment to stop accepting, and to close idle
+    /// connections. The future holds no borrow of the handle, so it can
+    /// be made once and polled in a loop, or spawned.
+    pub fn shutting_down(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.reaching(Phase::Draining)
+    }
+
+    /// Resolves once the server is to stop at once (at once if it already
+    /// is): by [`stop_now`](Self::stop_now) or a second signal. The moment
+    /// to close every connection.
+    pub fn stopping(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.reaching(Phase::Stopping)
+    }
+
+    fn reaching(&self, phase: Phase) -> impl Future<Output = ()> + Send + 'static {
+        let mut receiver = self.phase.subscribe();
+        async move {
+            // An error means every handle is gone: so is the server.
+            let _ = receiver.wait_for(|p| *p >= phase).await;
+        }
     }
 
     fn advance(&self, to: Phase) {
@@ -67,6 +134,28 @@ impl Handle {
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<Phase> {
         self.phase.subscribe()
+    }
+
+    /// Shuts the server down on signals, as [`Server`](crate::Server) does
+    /// unless told otherwise: the first SIGINT or SIGTERM starts a graceful
+    /// [`shutdown`](Self::shutdown), a second one [stops
+    /// now](Self::stop_now). Spawn the future when the server starts and
+    /// abort it when the server has stopped; it listens from its first
+    /// poll.
+    ///
+    /// ```no_run
+    /// use paste_server::Handle;
+    ///
+    /// # #[tokio::main] async fn main() {
+    /// let handle = Handle::new();
+    /// let signals = tokio::spawn(handle.clone().shutdown_on_signals());
+    /// handle.shutting_down().await; // Ctrl-C
+    /// // … let the requests in flight finish …
+    /// signals.abort();
+    /// # }
+    /// ```
+    pub async fn shutdown_on_signals(self) {
+        on_signals(self).await;
     }
 }
 
