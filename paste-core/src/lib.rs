@@ -31,8 +31,8 @@
 //! - [`RequestExt`] and [`ConnectionInfo`]: what the WSGI environ carried
 //!   beyond the request — script name and path info, addresses, scheme,
 //!   remote user.
-//! - [`catch_panic`]: a panic of an app's future as a value, for servers
-//!   and error pages.
+//! - [`catch_call`] and [`catch_panic`]: a panic of an app (in `call` or
+//!   in its future) as a value, for servers and error pages.
 //! - [`tower`] (feature `tower`): apps as tower services and back, so axum
 //!   routers and tower-http layers mix with Paste apps.
 //!
@@ -52,7 +52,7 @@ pub use app::{App, AppFn, BoxApp, app_fn};
 pub use body::Body;
 pub use error::{BoxError, Error};
 pub use ext::{ConnectionInfo, RequestExt};
-pub use panic::{CatchPanic, Panic, catch_panic};
+pub use panic::{CatchCall, CatchPanic, Panic, catch_call, catch_panic};
 
 pub use bytes::Bytes;
 pub use http;

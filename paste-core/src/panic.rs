@@ -9,6 +9,8 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::{App, Request};
+
 /// Runs `future`, turning a panic while it is polled into `Err(Panic)`.
 ///
 /// ```
@@ -64,6 +66,84 @@ pub(crate) fn catch_poll<T>(poll: impl FnOnce() -> Poll<T>) -> Result<Poll<T>, P
         (Err(payload), _) => Err(Panic(payload)),
         (Ok(()), Some(output)) => Ok(Poll::Ready(output)),
         (Ok(()), None) => Ok(Poll::Pending),
+    }
+}
+
+/// Calls `app` with `req` and runs the answer's future, turning a panic
+/// into `Err(Panic)` — a panic in `call` itself (before it returns a
+/// future, as in an [`app_fn`](crate::app_fn) closure's synchronous part)
+/// as well as one while the future is polled. What a server or an error
+/// catcher wraps around an app.
+///
+/// ```
+/// use paste_core::{App, Body, Request, Response, catch_call};
+///
+/// struct Eager;
+/// impl App for Eager {
+///     fn call(&self, req: Request) -> impl Future<Output = paste_core::Result> + Send {
+///         assert_eq!(req.uri().path(), "/", "no such page");
+///         async { Ok(Response::new(Body::from("home"))) }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let fine = catch_call(&Eager, Request::get("/").body(Body::empty()).unwrap()).await;
+/// assert!(fine.unwrap().is_ok());
+/// let failed = catch_call(&Eager, Request::get("/x").body(Body::empty()).unwrap()).await;
+/// assert!(failed.unwrap_err().message().contains("no such page"));
+/// # }
+/// ```
+pub fn catch_call<A: App + ?Sized>(
+    app: &A,
+    req: Request,
+) -> CatchCall<impl Future<Output = crate::Result> + Send + '_> {
+    let state = match std::panic::catch_unwind(AssertUnwindSafe(|| app.call(req))) {
+        Ok(future) => CallState::Called {
+            future: catch_panic(future),
+        },
+        Err(payload) => CallState::Panicked {
+            panic: Some(Panic(payload)),
+        },
+    };
+    CatchCall { state }
+}
+
+pin_project_lite::pin_project! {
+    /// The future [`catch_call`] returns.
+    pub struct CatchCall<F> {
+        #[pin]
+        state: CallState<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = CallStateProj]
+    enum CallState<F> {
+        // The app returned a future, now running.
+        Called { #[pin] future: CatchPanic<F> },
+        // The app panicked in `call`; taken when polled.
+        Panicked { panic: Option<Panic> },
+    }
+}
+
+impl<F: Future> Future for CatchCall<F> {
+    type Output = Result<F::Output, Panic>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            CallStateProj::Called { future } => future.poll(cx),
+            CallStateProj::Panicked { panic } => match panic.take() {
+                Some(panic) => Poll::Ready(Err(panic)),
+                None => panic!("CatchCall polled after it finished"),
+            },
+        }
+    }
+}
+
+impl<F> fmt::Debug for CatchCall<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CatchCall")
     }
 }
 

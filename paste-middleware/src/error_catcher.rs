@@ -34,7 +34,7 @@ use std::fmt::{self, Write as _};
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode};
-use paste_core::{App, Body, Error, Request, Response, Result, catch_panic};
+use paste_core::{App, Body, Error, Request, Response, Result, catch_call};
 use webob::escape_html;
 
 /// The request headers shown on a debug page. Cookies and credentials are
@@ -120,7 +120,7 @@ impl<A: App> App for ErrorCatcher<A> {
             let method = req.method().clone();
             let target = req.uri().path_and_query().cloned();
             let summary = self.debug.then(|| summarise(&req));
-            let outcome = catch_panic(self.app.call(req)).await;
+            let outcome = catch_call(&self.app, req).await;
             let (status, mut headers, detail) = match outcome {
                 Ok(Ok(response)) => {
                     let status = response.status();

@@ -149,6 +149,27 @@ async fn panics_become_500_pages() {
     }
 }
 
+/// An app that panics in `call` itself, before it has a future to poll.
+struct PanicsWhenCalled;
+
+impl App for PanicsWhenCalled {
+    fn call(&self, _req: Request) -> impl Future<Output = paste_core::Result> + Send {
+        panic!("no future at all");
+        #[allow(unreachable_code)]
+        async {
+            Ok(Response::new(Body::empty()))
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_call_itself_is_caught_too() {
+    let app = ErrorCatcher::new(PanicsWhenCalled).debug(true);
+    let (status, _, body) = page(&app, get("/")).await;
+    assert_eq!(status, 500);
+    assert!(body.contains("no future at all"), "{body}");
+}
+
 #[tokio::test]
 async fn head_requests_get_no_page_body() {
     let app = ErrorCatcher::new(failing()).debug(true);

@@ -14,7 +14,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use paste_core::{App, Body, ConnectionInfo, Error, Request, Response, catch_panic};
+use paste_core::{App, Body, ConnectionInfo, Error, Request, Response, catch_call};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
@@ -139,7 +139,7 @@ fn request_for_app(
 /// # }
 /// ```
 pub async fn call_app<A: App>(app: &A, req: Request) -> Response {
-    match catch_panic(app.call(req)).await {
+    match catch_call(app, req).await {
         Ok(Ok(response)) => response,
         Ok(Err(err)) => {
             if err.status().is_server_error() {

@@ -1,11 +1,11 @@
 //! Whatever the app does, the client gets an answer and the server goes on.
 
 use paste_core::http::StatusCode;
-use paste_core::{Error, Request, Response, app_fn};
+use paste_core::{App, Error, Request, Response, app_fn};
 
 use crate::common::{connect, get, read_response, send, start};
 
-fn troubled() -> impl paste_core::App {
+fn troubled() -> impl App {
     app_fn(|req: Request| async move {
         match req.uri().path() {
             "/missing" => Err(Error::new(StatusCode::NOT_FOUND).with_message("no such page")),
@@ -15,6 +15,28 @@ fn troubled() -> impl paste_core::App {
             _ => Ok(Response::new("fine".into())),
         }
     })
+}
+
+/// An app that panics in `call` itself, before it has a future to poll.
+struct PanicsWhenCalled;
+
+impl App for PanicsWhenCalled {
+    fn call(&self, req: Request) -> impl Future<Output = paste_core::Result> + Send {
+        assert_ne!(req.uri().path(), "/panic", "the app fell over at once");
+        async { Ok(Response::new("fine".into())) }
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_call_itself_is_a_500_too() {
+    let server = start(PanicsWhenCalled, |s| s);
+    let mut stream = connect(server.addr).await;
+    send(&mut stream, b"GET /panic HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    let response = read_response(&mut stream).await;
+    assert_eq!(response.status(), 500);
+    send(&mut stream, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    assert_eq!(read_response(&mut stream).await.text(), "fine");
+    server.stop().await;
 }
 
 #[tokio::test]
