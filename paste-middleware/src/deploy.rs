@@ -51,7 +51,7 @@ use crate::waitforit::WaitForIt;
 /// | `auth_digest` | filter-app | `realm` (required), `users = user:password …`, `secret` for the nonces (local, else global; ≥ 32 bytes; random per process when unset), `nonce_ttl`, `algorithms = SHA-256 MD5`, `max_nonces` |
 /// | `auth_cookie` | filter-app | `secret` (required, local, else global; ≥ 32 bytes), `cookie_name`, `timeout` (a bare number is minutes, as in Paste; `none` for no limit), `secure`, `httponly`, `samesite` (`strict`/`lax`/`none`); Paste's `scanlist` and `maxlen` are ignored |
 /// | `auth_form` | filter-app | `users = user:password …`, `template` or `template_file` (with `{action}` and `{message}`, or Paste's one `%s`); Paste's `realm` is ignored |
-/// | `auth_tkt` | filter-app | `secret` (local, else global), `include_ip`, `timeout` |
+/// | `auth_tkt` | filter-app | `secret` (local, else global; not blank), `cookie_name`, `secure`, `logout_path`, `include_ip`, `timeout` |
 /// | `grantip` | filter-app | `CIDR = user:role,role …`, `clobber_username` |
 ///
 /// [`auth::multi`](crate::auth::multi) is not registered: it picks a
@@ -184,11 +184,24 @@ pub fn register(registry: &mut Registry) {
             Ok(BoxApp::new(form))
         })
         .filter_app("auth_tkt", |app, global, local| {
-            let secret = match local.get("secret") {
-                Some(secret) => secret,
-                None => global.require("secret")?,
+            let (secret, conf) = match local.get("secret") {
+                Some(secret) => (secret, local),
+                None => (global.require("secret")?, global),
             };
+            // mod_auth_tkt takes any secret, but a blank one signs nothing.
+            if secret.trim().is_empty() {
+                return Err(bad(conf, "secret", "is empty"));
+            }
             let mut tkt = AuthTktMiddleware::new(app, secret);
+            if let Some(name) = local.get("cookie_name") {
+                tkt = tkt.cookie_name(name);
+            }
+            if let Some(secure) = local.bool("secure")? {
+                tkt = tkt.secure(secure);
+            }
+            if let Some(path) = local.get("logout_path") {
+                tkt = tkt.logout_path(path);
+            }
             if let Some(include) = local.bool("include_ip")? {
                 tkt = tkt.include_ip(include);
             }

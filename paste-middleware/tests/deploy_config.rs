@@ -539,3 +539,43 @@ fn bad_session_settings_name_their_key_and_line() {
         assert!(!err.contains("hunter2"), "{err}");
     }
 }
+
+#[tokio::test]
+async fn auth_tkt_takes_pastes_cookie_settings_and_refuses_a_blank_secret() {
+    use paste_middleware::auth::tkt::AuthTicket;
+
+    let secret = "a mod_auth_tkt secret shared with Apache";
+    let ini = format!(
+        "[pipeline:main]\npipeline = tkt test\n\n[filter:tkt]\nuse = egg:Paste#auth_tkt\n\
+         secret = {secret}\ninclude_ip = false\ncookie_name = ticket\nsecure = true\n\
+         logout_path = /bye\n\n[app:test]\nuse = egg:Paste#test\n"
+    );
+    let (_dir, app) = load_ini(&ini, "main", &[]);
+    let app = app.unwrap();
+    let value = AuthTicket::new(secret, "tess").cookie_value().unwrap();
+
+    // Under the configured cookie name, the ticket logs the user in...
+    let (_, _, page) = call(&app, get_with("/", "cookie", &format!("ticket={value}"))).await;
+    assert!(page.contains(&remote_user_row("tess")), "{page}");
+    // ...under the default name it is not looked at.
+    let (_, _, page) = call(&app, get_with("/", "cookie", &format!("auth_tkt={value}"))).await;
+    assert!(!page.contains(&remote_user_row("tess")), "{page}");
+    // The logout path expires the configured cookie, marked Secure.
+    let (_, headers, _) = call(&app, get_with("/bye", "cookie", &format!("ticket={value}"))).await;
+    let expired: Vec<_> = headers.get_all("set-cookie").iter().collect();
+    assert!(
+        expired
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("ticket=")
+                && c.to_str().unwrap().contains("Secure")),
+        "{expired:?}"
+    );
+
+    let blank = "[filter-app:main]\nuse = egg:Paste#auth_tkt\nsecret =  \nnext = test\n\n[app:test]\nuse = egg:Paste#test\n";
+    let (_dir, app) = load_ini(blank, "main", &[]);
+    let err = app.err().unwrap().to_string();
+    assert!(
+        err.contains("site.ini:3 [filter-app:main]: bad setting secret: is empty"),
+        "{err}"
+    );
+}
