@@ -5,7 +5,7 @@
 //!
 //! # How to use it from another gateway
 //!
-//! ```ignore
+//! ```text
 //! let length = env::body_length(&req)?;               // before taking the body
 //! let script = env::Script::of(&req, &script_filename); // or Script { .. } by hand
 //! let vars = env::meta_variables(&req, &script, length, &config)?;

@@ -7,7 +7,7 @@
 //! it returns the head; the bytes after the head are handed back as the
 //! start of the body.
 //!
-//! ```ignore
+//! ```text
 //! let mut parser = HeadParser::new(HeadStyle::Cgi);
 //! loop {
 //!     let chunk = next_chunk().await?;                 // however they come
@@ -436,7 +436,6 @@ impl HeadError {
     }
 
     /// What went wrong, broadly.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn kind(&self) -> HeadErrorKind {
         self.kind
     }

@@ -24,7 +24,9 @@ use tokio::time::Instant;
 use super::body::{CgiBody, Process};
 use super::stderr;
 use crate::env::{self, BodyLength, EnvConfig, Script};
-use crate::head::{DEFAULT_MAX_HEAD_SIZE, Head, HeadError, HeadParser, HeadStyle, Parsed};
+use crate::head::{
+    DEFAULT_MAX_HEAD_SIZE, Head, HeadError, HeadErrorKind, HeadParser, HeadStyle, Parsed,
+};
 
 /// How many local redirects one request may follow.
 pub(crate) const MAX_LOCAL_REDIRECTS: usize = 10;
@@ -220,11 +222,17 @@ impl Runner {
                 return Err(Error::new(StatusCode::GATEWAY_TIMEOUT)
                     .with_message("Gateway Timeout: the program did not answer in time"));
             }
-            Err(HeadFailure::Head(err)) => {
+            Err(HeadFailure::Head(err)) if err.kind() == HeadErrorKind::Incomplete => {
+                // The output ended: the exit status tells why.
                 drop(stdout);
                 let status = process.exit_status_soon().await;
                 process.kill();
                 tracing::error!(script = %process.name(), "the CGI program failed ({status}): {err}");
+                return Err(bad_gateway().with_source(err));
+            }
+            Err(HeadFailure::Head(err)) => {
+                process.kill();
+                tracing::error!(script = %process.name(), "the CGI program failed: {err}");
                 return Err(bad_gateway().with_source(err));
             }
             Err(HeadFailure::Read(err)) => {
