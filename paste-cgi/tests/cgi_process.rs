@@ -145,3 +145,41 @@ async fn a_request_waiting_for_a_slot_runs_when_one_comes_free() {
         .unwrap();
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_program_that_runs_on_after_closing_its_output_is_killed_after_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pids");
+    let lingering = script(
+        dir.path(),
+        "linger.sh",
+        "#!/bin/sh\nsleep 300 >/dev/null 2>&1 &\necho \"$$ $!\" > \"$PID_FILE\"\nprintf 'Content-Type: text/plain\\n\\ndone'\nexec >&- 2>&-\nwait\n",
+    );
+    let app = CgiApp::new(lingering)
+        .env("PID_FILE", pid_file.as_os_str())
+        .timeout(Duration::from_secs(1));
+    let response = call(&app, get("/")).await;
+    assert_eq!(
+        text(response).await,
+        "done",
+        "the response ends with the output"
+    );
+    let (program, grandchild) = pids(&pid_file).await;
+    assert!(
+        gone(program).await,
+        "the lingering program {program} was never killed"
+    );
+    assert!(
+        gone(grandchild).await,
+        "its grandchild {grandchild} was never killed"
+    );
+}
+
+#[tokio::test]
+async fn huge_timeouts_mean_never() {
+    let app = CgiApp::new(bin("hi.sh"))
+        .timeout(Duration::MAX)
+        .idle_timeout(Duration::MAX);
+    let response = call(&app, get("/")).await;
+    assert_eq!(text(response).await, "hi");
+}

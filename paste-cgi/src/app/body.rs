@@ -231,7 +231,7 @@ impl CgiBody {
             remaining: content_length,
             buf: BytesMut::new(),
             idle_timeout,
-            idle: Box::pin(tokio::time::sleep(idle_timeout)),
+            idle: Box::pin(tokio::time::sleep(Duration::ZERO)),
             idle_armed: false,
             process: Some(process),
         };
@@ -329,7 +329,7 @@ impl http_body::Body for CgiBody {
             Poll::Pending => {
                 if !this.idle_armed {
                     this.idle_armed = true;
-                    let deadline = Instant::now() + this.idle_timeout;
+                    let deadline = super::run::after(Instant::now(), this.idle_timeout);
                     this.idle.as_mut().reset(deadline);
                 }
                 ready!(this.idle.as_mut().poll(cx));

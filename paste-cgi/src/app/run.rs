@@ -101,8 +101,16 @@ impl Progress {
     }
 
     fn deadline(&self, timeout: Duration) -> Instant {
-        self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed)) + timeout
+        let last = self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+        after(last, timeout)
     }
+}
+
+/// `base + timeout`, or a date decades away when a huge timeout (say
+/// `Duration::MAX`, for "never") would overflow.
+pub(crate) fn after(base: Instant, timeout: Duration) -> Instant {
+    base.checked_add(timeout)
+        .unwrap_or_else(|| base + Duration::from_secs(30 * 365 * 24 * 3600))
 }
 
 /// Why no head came.
