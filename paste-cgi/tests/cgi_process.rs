@@ -6,7 +6,9 @@ mod cgi_support;
 
 use std::time::Duration;
 
-use cgi_support::{Logs, alive, bin, call, call_err, get, gone, patiently, pids, script, text};
+use cgi_support::{
+    Logs, alive, bin, call, call_err, get, gone, patiently, pids, reaped, script, text,
+};
 use http_body_util::BodyExt;
 use paste_cgi::CgiApp;
 use paste_core::App;
@@ -24,6 +26,10 @@ async fn a_program_that_never_answers_gets_a_504_and_its_whole_group_is_killed()
     assert!(
         gone(grandchild).await,
         "its grandchild {grandchild} (sleep) still runs: the group was not killed"
+    );
+    assert!(
+        reaped(program).await,
+        "the program {program} is left a zombie"
     );
 }
 
@@ -49,6 +55,10 @@ async fn dropping_the_response_midway_kills_the_program_and_its_group() {
     assert!(
         gone(grandchild).await,
         "the grandchild {grandchild} still runs"
+    );
+    assert!(
+        reaped(program).await,
+        "the program {program} is left a zombie"
     );
 }
 

@@ -107,6 +107,19 @@ pub async fn gone(pid: u32) -> bool {
     false
 }
 
+/// Waits until our child `pid` has been reaped (no zombie left), up to
+/// [`PATIENCE`]; whether it was.
+pub async fn reaped(pid: u32) -> bool {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
 /// Waits for `path` to hold two pids (`$$ $!` of the test programs).
 pub async fn pids(path: &Path) -> (u32, u32) {
     patiently("the pid file", async {
