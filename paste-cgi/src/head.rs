@@ -194,10 +194,10 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 /// Parses the lines of a head (without its empty line).
 fn parse_head(bytes: &[u8], style: HeadStyle) -> Result<Head, HeadError> {
     // `bytes` is empty or ends with its last line's LF.
-    let body = bytes.strip_suffix(b"\n");
-    let mut lines = body
+    let text = bytes.strip_suffix(b"\n");
+    let mut lines = text
         .into_iter()
-        .flat_map(|body| body.split(|b| *b == b'\n'))
+        .flat_map(|text| text.split(|b| *b == b'\n'))
         .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
         .enumerate()
         .map(|(i, line)| (i + 1, line));

@@ -158,7 +158,7 @@ impl Runner {
         let Ok(Ok(permit)) = slot else {
             tracing::warn!(
                 script = %program.filename.display(),
-                "no CGI slot came free in {:?} ({} programs running)",
+                "no CGI slot came free in {:?} (the limit is {} programs at once)",
                 self.timeout,
                 self.max_concurrent
             );
