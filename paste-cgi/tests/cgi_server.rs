@@ -211,3 +211,20 @@ async fn errors_reach_the_client_as_statuses() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_request_gets_the_head_and_the_program_is_not_left_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pids");
+    let server = serve(CgiApp::new(bin("stream.sh")).env("PID_FILE", pid_file.as_os_str()));
+    let answer = send(
+        server.addr,
+        b"HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("content-type"), ["text/plain"]);
+    assert!(answer.body.is_empty());
+    let (program, grandchild) = pids(&pid_file).await;
+    assert!(gone(program).await && gone(grandchild).await);
+}
