@@ -22,6 +22,8 @@ mod gateway;
 // The FastCGI protocol, client, server and PHP app.
 mod fastcgi;
 
+pub use app::CgiApp;
+pub use directory::CgiDirectory;
 pub use fastcgi::FastCgiServer;
 pub use gateway::{CgiVars, run};
 /// Stops a running [`FastCgiServer`] from elsewhere: another task, a test,

@@ -1,0 +1,3 @@
+#!/bin/sh
+# The benchmark's trivial program.
+printf 'Content-Type: text/plain\n\nhi'
