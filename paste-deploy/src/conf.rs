@@ -121,6 +121,44 @@ impl Conf {
         self.entries.is_empty()
     }
 
+    /// An error for a setting a factory refuses: `bad setting KEY = "VALUE":
+    /// WHY`, located at the setting's file and line. The value is left out
+    /// when it may be a credential: a key naming a secret or a password,
+    /// or a URL with a user part (`redis://:pw@host`).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use paste_deploy::{Conf, Location};
+    ///
+    /// let at = |line| Location::file(Some(Path::new("site.ini"))).at_line(line).in_section("app:main");
+    /// let mut conf = Conf::new();
+    /// conf.insert("workers", "many", at(3));
+    /// conf.insert("secret", "hunter2", at(4));
+    /// let err = conf.bad_setting("workers", "is not a number");
+    /// assert_eq!(err.to_string(), "site.ini:3 [app:main]: bad setting workers = \"many\": is not a number");
+    /// let err = conf.bad_setting("secret", "is too short");
+    /// assert_eq!(err.to_string(), "site.ini:4 [app:main]: bad setting secret: is too short");
+    /// ```
+    pub fn bad_setting(&self, key: &str, why: impl fmt::Display) -> Error {
+        let value = self.get(key).unwrap_or_default();
+        let lower = key.to_ascii_lowercase();
+        let credential = lower.contains("secret")
+            || lower.contains("password")
+            || value
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.split('/').next().unwrap_or_default().contains('@'));
+        let message = if credential {
+            format!("bad setting {key}: {why}")
+        } else {
+            format!("bad setting {key} = {value:?}: {why}")
+        };
+        let err = Error::new(ErrorKind::BadValue, message);
+        match self.location(key) {
+            Some(at) => err.at(at.clone()),
+            None => err,
+        }
+    }
+
     fn bad(&self, key: &str, why: impl fmt::Display) -> Error {
         let value = self.get(key).unwrap_or_default();
         let err = Error::new(

@@ -488,19 +488,7 @@ fn mount_key(key: &str) -> Option<String> {
 }
 
 fn bad(local: &Conf, key: &str, why: impl std::fmt::Display) -> Error {
-    // A secret (or a URL that may carry a password) is not repeated in a
-    // message that may well be logged.
-    let message = if key == "secret" || key == "redis_url" {
-        format!("bad setting {key}: {why}")
-    } else {
-        let value = local.get(key).unwrap_or_default();
-        format!("bad setting {key} = {value:?}: {why}")
-    };
-    let err = Error::new(ErrorKind::BadValue, message);
-    match local.location(key) {
-        Some(at) => err.at(at.clone()),
-        None => err,
-    }
+    local.bad_setting(key, why)
 }
 
 fn session(app: BoxApp, _global: &Conf, local: &Conf) -> Result<BoxApp, Error> {
