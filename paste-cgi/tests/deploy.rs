@@ -102,7 +102,7 @@ fn bad_settings_name_their_key_and_line() {
         );
     }
     let ini = "[app:main]\nuse = egg:paste-cgi#cgi_directory\ndirectory = %(here)s/plain.txt\n";
-    let err = load(dir.path(), ini, "main").err().unwrap().to_string();
+    let err = load(dir.path(), ini, "main").unwrap_err().to_string();
     assert!(
         err.contains("bad setting directory") && err.contains("is not a directory"),
         "{err}"
