@@ -93,8 +93,7 @@ fn bad_settings_name_their_key_and_line() {
     for (settings, expected) in cases {
         let ini = format!("[app:main]\nuse = egg:Paste#cgi\n{settings}\n");
         let err = load(dir.path(), &ini, "main")
-            .err()
-            .expect(settings)
+            .expect_err(settings)
             .to_string();
         assert!(
             err.starts_with(&format!("{file}:{expected}")),
