@@ -24,6 +24,8 @@ mod fastcgi;
 
 pub use app::CgiApp;
 pub use directory::CgiDirectory;
+pub use fastcgi::{FastCgiServer, Handle};
+pub use gateway::{CgiVars, run};
 
 #[cfg(feature = "deploy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "deploy")))]

@@ -1,2 +1,12 @@
-//! FastCGI (to be written): the record protocol, a client app, a server,
-//! and a PHP app on top of the client.
+//! FastCGI: the record protocol ([`proto`]), shared by both sides, and the
+//! server that serves a Paste app to a FastCGI client such as nginx.
+
+// The client half of the record layer (BEGIN_REQUEST out, END_REQUEST in)
+// waits for FastCgiApp.
+#[allow(dead_code, reason = "the client side of the protocol is not used yet")]
+pub(crate) mod proto;
+
+mod listen;
+mod server;
+
+pub use server::{FastCgiServer, Handle};
