@@ -661,4 +661,14 @@ async fn a_reused_connection_closed_meanwhile_is_retried_with_the_body() {
     assert_eq!(text(response).await, "conn 1 got 20000");
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
     assert_eq!(seen.lock().unwrap()[1], (1, "POST".to_owned(), payload));
+
+    // A body too large to keep for sending again goes on a new connection
+    // from the start, though connection 1 is idle.
+    let req = Request::post("/")
+        .body(Body::from(vec![b'q'; 100_000]))
+        .unwrap();
+    let response = call(&app, req).await;
+    assert_eq!(text(response).await, "conn 2 got 100000");
+    // And a small one reuses a kept connection again.
+    assert_eq!(text(call(&app, get("/")).await).await, "conn 2 got 0");
 }

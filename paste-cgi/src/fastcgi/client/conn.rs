@@ -128,7 +128,7 @@ pub(crate) struct Conn {
 /// A connection's place under the pool's limit, held while it is open.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    _permit: OwnedSemaphorePermit,
+    permit: OwnedSemaphorePermit,
 }
 
 /// An idle connection in the pool.
@@ -221,14 +221,23 @@ impl Pool {
 
     /// A connection: an idle one that still looks open, or a new one when
     /// fewer than the limit are open; otherwise waits for one to be put
-    /// back or closed, until `deadline`.
-    pub(crate) async fn get(&self, deadline: Instant) -> Result<Conn, ConnectError> {
+    /// back or closed, until `deadline`. With `fresh`, always a new one
+    /// (closing an idle one if the limit is reached): for a request that
+    /// could not be sent again should a reused connection turn out closed.
+    pub(crate) async fn get(&self, deadline: Instant, fresh: bool) -> Result<Conn, ConnectError> {
         loop {
             let returned = self.returned.notified();
             tokio::pin!(returned);
             returned.as_mut().enable();
-            if let Some(conn) = self.take_idle() {
+            if !fresh && let Some(conn) = self.take_idle() {
                 return Ok(conn);
+            }
+            if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+                return self.connect(permit).await;
+            }
+            if fresh && let Some(conn) = self.take_idle() {
+                // Closed, for its slot.
+                return self.connect(conn.slot.permit).await;
             }
             let permit = tokio::select! {
                 biased;
@@ -293,7 +302,7 @@ impl Pool {
                     reader: RecordReader::new(read),
                     writer: write,
                     reused: false,
-                    slot: Slot { _permit: permit },
+                    slot: Slot { permit },
                 })
             }
         }

@@ -102,10 +102,17 @@ pub(crate) async fn forward(
         sent_len: 0,
     };
 
+    // A body that could not be sent again goes on a fresh connection,
+    // which never needs sending again.
+    let fresh = match length {
+        BodyLength::None => false,
+        BodyLength::Known(len) => len > REPLAY_LIMIT as u64,
+        BodyLength::Unknown => true,
+    };
     let slot_deadline = after(Instant::now(), settings.timeout);
     // Each retry consumes a stale idle connection, so this ends.
     let head = loop {
-        let conn = match pool.get(slot_deadline).await {
+        let conn = match pool.get(slot_deadline, fresh).await {
             Ok(conn) => conn,
             Err(err) => return Err(connect_error(err, pool, &name, settings)),
         };
