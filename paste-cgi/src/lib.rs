@@ -24,7 +24,7 @@ mod fastcgi;
 
 pub use app::CgiApp;
 pub use directory::CgiDirectory;
-pub use fastcgi::{FastCgiAddr, FastCgiApp, FastCgiServer, Handle};
+pub use fastcgi::{FastCgiAddr, FastCgiApp, FastCgiServer, Handle, PhpApp};
 pub use gateway::{CgiVars, run};
 
 #[cfg(feature = "deploy")]

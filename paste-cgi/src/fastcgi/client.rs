@@ -22,8 +22,10 @@ use crate::app::{MAX_LOCAL_REDIRECTS, Outcome};
 use crate::env::EnvConfig;
 use crate::head::DEFAULT_MAX_HEAD_SIZE;
 
-pub(crate) use conn::{Pool, PoolConfig};
-pub(crate) use exchange::{Target, bad_gateway, forward};
+pub(crate) use conn::Pool;
+use conn::PoolConfig;
+use exchange::bad_gateway;
+pub(crate) use exchange::{Target, forward};
 
 /// Where a FastCGI responder listens: a TCP address or a Unix socket.
 ///
@@ -255,7 +257,6 @@ macro_rules! client_options {
         }
     };
 }
-#[allow(unused_imports, reason = "PhpApp uses it next")]
 pub(crate) use client_options;
 
 /// Forwards each request to a FastCGI responder, over TCP or a Unix

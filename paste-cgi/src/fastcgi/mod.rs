@@ -7,7 +7,9 @@ pub(crate) mod proto;
 
 mod client;
 mod listen;
+mod php;
 mod server;
 
 pub use client::{FastCgiAddr, FastCgiApp};
+pub use php::PhpApp;
 pub use server::{FastCgiServer, Handle};

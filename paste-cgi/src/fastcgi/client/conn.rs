@@ -214,7 +214,6 @@ impl Pool {
     }
 
     /// Whether connecting has failed outright since the last success.
-    #[allow(dead_code, reason = "PhpApp uses it next")]
     pub(crate) fn is_unreachable(&self) -> bool {
         self.unreachable.load(Ordering::Relaxed)
     }
