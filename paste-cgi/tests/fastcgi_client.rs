@@ -672,3 +672,138 @@ async fn a_reused_connection_closed_meanwhile_is_retried_with_the_body() {
     // And a small one reuses a kept connection again.
     assert_eq!(text(call(&app, get("/")).await).await, "conn 2 got 0");
 }
+
+#[tokio::test]
+async fn a_stalled_body_is_cut_after_the_idle_timeout() {
+    let (addr, _) = responder(|_, mut stream| async move {
+        if read_request(&mut stream).await.is_some() {
+            let part = record(STDOUT, 1, b"Content-Type: text/plain\r\n\r\nfirst part");
+            stream.write_all(&part).await.unwrap();
+            tokio::time::sleep(PATIENCE).await; // then nothing
+        }
+    })
+    .await;
+    let app = FastCgiApp::new(addr).idle_timeout(Duration::from_millis(300));
+    let response = call(&app, get("/")).await;
+    let mut body = response.into_body();
+    let first = patiently("the first part", body.frame())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.into_data().unwrap(), "first part");
+    let err = patiently("the idle timeout", body.frame())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+}
+
+#[tokio::test]
+async fn params_larger_than_one_record_are_split() {
+    let server = start(params_app(), |s| s.max_params_size(1 << 20));
+    let app = FastCgiApp::new(server.addr);
+    let cookie = "c".repeat(150_000);
+    let req = Request::get("/")
+        .header("cookie", format!("big={cookie}"))
+        .body(Body::empty())
+        .unwrap();
+    let vars = lines(&text(call(&app, req).await).await);
+    assert_eq!(vars["HTTP_COOKIE"].len(), "big=".len() + 150_000);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_requests_at_once_share_a_small_pool() {
+    let (test, _events) = test_app();
+    let server = start(test, |s| s);
+    let proxy = CountingProxy::start(server.addr).await;
+    let app = FastCgiApp::new(proxy.addr).max_connections(3);
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let req = Request::post(format!("/n{i}"))
+                .body(Body::from(vec![b'z'; i * 100]))
+                .unwrap();
+            let response = app.call(req).await.unwrap();
+            text(response).await
+        }));
+    }
+    for (i, task) in tasks.into_iter().enumerate() {
+        let body = patiently("a request", task).await.unwrap();
+        assert!(
+            body.starts_with(&format!("method=POST script= info=/n{i} "))
+                && body.ends_with(&format!("body={}\n", i * 100)),
+            "{body}"
+        );
+    }
+    // At most three at a time; some reused.
+    let accepted = proxy.accepted();
+    assert!(accepted < 40, "{accepted} connections for 40 requests");
+    server.stop().await;
+}
+
+/// Captures what is logged with `tracing` on this thread while the guard
+/// lives (a current-thread runtime runs every task on it).
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Self::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn stderr_records_are_logged_line_by_line() {
+    let (logs, _guard) = Logs::capture();
+    let long = "x".repeat(10_000);
+    let mut bytes = record(STDERR, 1, b"first warning\nsecond ");
+    bytes.extend(record(STDERR, 1, b"half\n"));
+    bytes.extend(record(STDOUT, 1, b"Content-Type: text/plain\r\n\r\nbody"));
+    bytes.extend(record(
+        STDERR,
+        1,
+        format!("{long}\nafter the head, no newline").as_bytes(),
+    ));
+    bytes.extend(record(STDOUT, 1, b""));
+    bytes.extend(end_request(0, 0));
+    let addr = canned(bytes).await;
+    let app = FastCgiApp::new(addr).script_filename("/srv/logged.php");
+    assert_eq!(text(call(&app, get("/")).await).await, "body");
+    let logged = logs.text();
+    let stderr: Vec<&str> = logged
+        .lines()
+        .filter(|line| line.contains("paste_cgi::stderr"))
+        .collect();
+    assert_eq!(stderr.len(), 4, "{logged}");
+    assert!(stderr[0].contains("first warning") && stderr[0].contains("/srv/logged.php"));
+    assert!(stderr[1].contains("second half"));
+    assert!(
+        stderr[2].contains("more bytes cut") && stderr[2].len() < 5000,
+        "a long line is cut"
+    );
+    assert!(stderr[3].contains("after the head, no newline"));
+}

@@ -714,3 +714,30 @@ async fn an_existing_fastcgi_php() {
     assert_eq!(v["PATH_INFO"], "/any/path");
     assert_eq!(v["QUERY_STRING"], "z=9");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_requests_at_once_on_two_children() {
+    let app = Arc::new(app());
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let app = Arc::clone(&app);
+        tasks.push(tokio::spawn(async move {
+            let target = if i % 3 == 0 {
+                "/style.css"
+            } else {
+                "/hello.php"
+            };
+            let response = app.call(get(target)).await.unwrap();
+            (target, text(response).await)
+        }));
+    }
+    for task in tasks {
+        let (target, body) = patiently("a request", task).await.unwrap();
+        let expected = if target == "/hello.php" {
+            "2"
+        } else {
+            "body { color: #333; }\n"
+        };
+        assert_eq!(body, expected, "{target}");
+    }
+}
