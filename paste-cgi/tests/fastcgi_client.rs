@@ -619,22 +619,49 @@ async fn lf_heads_stderr_and_a_body_cut_short() {
     assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
 }
 
-#[tokio::test]
-async fn a_reused_connection_closed_meanwhile_is_retried_with_the_body() {
-    // Connection 0 serves one request, keeps the connection (it asked for
-    // keep-conn), then closes it without answering the next request: the
-    // race of php-cgi children exiting after PHP_FCGI_MAX_REQUESTS.
-    type Seen = Vec<(usize, String, Vec<u8>)>;
-    let seen: Arc<Mutex<Seen>> = Arc::default();
+/// What a responder served: (connection, method, body) per request.
+type Served = Vec<(usize, String, Vec<u8>)>;
+
+/// How connection 0 of [`fated`] treats its second request.
+#[derive(Clone, Copy, Debug)]
+enum Fate {
+    /// Closes it with the request unread (a reset): php-cgi's child that
+    /// exits after PHP_FCGI_MAX_REQUESTS just as the request comes.
+    Reset,
+    /// Reads all of it, then closes without a word, as a responder that
+    /// died running it would.
+    Close,
+}
+
+/// A responder whose connection 0 serves one request, keeps the
+/// connection (the client asked for keep-conn), then meets the next one
+/// with `fate`; every other request is answered `conn N got LEN`. Returns
+/// the address, the accepted count, and what was served: (connection,
+/// method, body).
+async fn fated(fate: Fate) -> (std::net::SocketAddr, Arc<AtomicUsize>, Arc<Mutex<Served>>) {
+    let seen: Arc<Mutex<Served>> = Arc::default();
     let log = Arc::clone(&seen);
     let (addr, accepted) = responder(move |n, mut stream| {
         let log = Arc::clone(&log);
         async move {
             let mut served = 0;
-            while let Some(req) = read_request(&mut stream).await {
+            loop {
                 if n == 0 && served == 1 {
-                    return; // closes without a word
+                    match fate {
+                        // The BEGIN_REQUEST's header only: the rest stays unread.
+                        Fate::Reset => {
+                            let mut header = [0u8; 8];
+                            let _ = stream.read_exact(&mut header).await;
+                        }
+                        Fate::Close => {
+                            let _ = read_request(&mut stream).await;
+                        }
+                    }
+                    return;
                 }
+                let Some(req) = read_request(&mut stream).await else {
+                    return;
+                };
                 assert!(req.keep_conn);
                 let method = req.params.iter().find(|(k, _)| k == "REQUEST_METHOD");
                 log.lock()
@@ -650,15 +677,21 @@ async fn a_reused_connection_closed_meanwhile_is_retried_with_the_body() {
         }
     })
     .await;
+    (addr, accepted, seen)
+}
+
+#[tokio::test]
+async fn a_reused_connection_reset_meanwhile_is_retried_with_the_body() {
+    let (addr, accepted, seen) = fated(Fate::Reset).await;
     let app = FastCgiApp::new(addr);
-    let response = call(&app, get("/")).await;
-    assert_eq!(text(response).await, "conn 0 got 0");
+    assert_eq!(text(call(&app, get("/")).await).await, "conn 0 got 0");
+    // Connection 0 is kept, and reset when this comes: the POST goes again
+    // on a new connection, body and all.
     let payload = vec![b'p'; 20_000];
     let req = Request::post("/")
         .body(Body::from(payload.clone()))
         .unwrap();
-    let response = call(&app, req).await;
-    assert_eq!(text(response).await, "conn 1 got 20000");
+    assert_eq!(text(call(&app, req).await).await, "conn 1 got 20000");
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
     assert_eq!(seen.lock().unwrap()[1], (1, "POST".to_owned(), payload));
 
@@ -667,10 +700,29 @@ async fn a_reused_connection_closed_meanwhile_is_retried_with_the_body() {
     let req = Request::post("/")
         .body(Body::from(vec![b'q'; 100_000]))
         .unwrap();
-    let response = call(&app, req).await;
-    assert_eq!(text(response).await, "conn 2 got 100000");
+    assert_eq!(text(call(&app, req).await).await, "conn 2 got 100000");
     // And a small one reuses a kept connection again.
     assert_eq!(text(call(&app, get("/")).await).await, "conn 2 got 0");
+}
+
+#[tokio::test]
+async fn a_reused_connection_closed_after_reading_is_retried_only_for_idempotent_methods() {
+    // A GET may run twice: it goes again.
+    let (addr, accepted, _) = fated(Fate::Close).await;
+    let app = FastCgiApp::new(addr);
+    assert_eq!(text(call(&app, get("/")).await).await, "conn 0 got 0");
+    assert_eq!(text(call(&app, get("/again")).await).await, "conn 1 got 0");
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+
+    // A POST may have run already: a 502, not a second run.
+    let (addr, accepted, seen) = fated(Fate::Close).await;
+    let app = FastCgiApp::new(addr);
+    assert_eq!(text(call(&app, get("/")).await).await, "conn 0 got 0");
+    let req = Request::post("/").body(Body::from("pay once")).unwrap();
+    let err = call_err(&app, req).await;
+    assert_eq!(err.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
 #[tokio::test]

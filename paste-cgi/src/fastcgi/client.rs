@@ -316,6 +316,14 @@ pub(crate) use client_options;
 ///   are open, idle ones included; set it to at most the responder's
 ///   number of workers (php-fpm's `pm.max_children`), which serve one
 ///   connection each for as long as it stays open.
+/// - A kept connection that the responder closed while it sat idle
+///   (php-fpm's and php-cgi's workers exit after their `max_requests`) is
+///   met by sending the request again on a new connection: any request
+///   when the connection was reset with the request unread, only an
+///   idempotent one (GET, HEAD, PUT, DELETE, OPTIONS) when it was closed
+///   after reading, since the script may have run. A body over 64 KiB,
+///   or of unknown length, is never kept for that: it goes on a new
+///   connection from the start.
 ///
 /// # What the client gets
 ///

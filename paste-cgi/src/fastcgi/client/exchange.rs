@@ -8,10 +8,17 @@
 //! spawned, and dropping the response drops the connection.
 //!
 //! A reused connection may have been closed by the responder while it sat
-//! idle (php-cgi's children exit after `PHP_FCGI_MAX_REQUESTS`). When one
-//! fails before the responder said anything, the request is sent again on
-//! another connection: the body chunks already sent are kept for that (up
-//! to [`REPLAY_LIMIT`] bytes; past it, no retry).
+//! idle (php-cgi's children exit after `PHP_FCGI_MAX_REQUESTS`, right
+//! after their last answer). When one fails before the responder said
+//! anything, the request is sent again, on a fresh connection:
+//! - whatever its method, when the connection was reset or the pipe broken:
+//!   the responder did not read the request, so it did not run it;
+//! - only for an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS,
+//!   TRACE), when the connection was merely closed: the responder may have
+//!   read the request and died running it.
+//!
+//! The body chunks already sent are kept for that, up to [`REPLAY_LIMIT`]
+//! bytes; a larger body goes on a fresh connection from the start.
 
 use std::future::poll_fn;
 use std::io;
@@ -109,14 +116,16 @@ pub(crate) async fn forward(
         BodyLength::Known(len) => len > REPLAY_LIMIT as u64,
         BodyLength::Unknown => true,
     };
+    let mut fresh = fresh;
+    let idempotent = head_req.method().is_idempotent();
     let slot_deadline = after(Instant::now(), settings.timeout);
-    // Each retry consumes a stale idle connection, so this ends.
+    // A retry goes on a fresh connection, which is never retried.
     let head = loop {
         let conn = match pool.get(slot_deadline, fresh).await {
             Ok(conn) => conn,
             Err(err) => return Err(connect_error(err, pool, &name, settings)),
         };
-        match exchange(settings, pool, conn, &params, source, &name).await {
+        match exchange(settings, pool, conn, &params, source, idempotent, &name).await {
             Ok(head) => break head,
             Err(Failed::Stale(back)) => {
                 tracing::debug!(
@@ -124,6 +133,7 @@ pub(crate) async fn forward(
                     "a reused FastCGI connection was closed by the responder; sending again"
                 );
                 source = back;
+                fresh = true;
             }
             Err(Failed::Error(err)) => return Err(err),
         }
@@ -259,6 +269,7 @@ async fn exchange(
     conn: super::conn::Conn,
     params: &Bytes,
     source: Source,
+    idempotent: bool,
     name: &Arc<str>,
 ) -> std::result::Result<HeadIn, Failed> {
     let super::conn::Conn {
@@ -301,7 +312,7 @@ async fn exchange(
                 return Err(err.into());
             }
             Event::Written(Err(WriteFailure::Io(err))) => {
-                if !heard && reused && writer.can_replay() {
+                if !heard && reused && writer.can_replay() && (unread(&err) || idempotent) {
                     return Err(Failed::Stale(writer.into_replay()));
                 }
                 // The responder may have answered already: read on.
@@ -309,8 +320,11 @@ async fn exchange(
                 continue;
             }
             Event::Record(Ok(Some(record))) => record,
-            Event::Record(Ok(None) | Err(ProtoError::Io(_)))
-                if !heard && reused && writer.can_replay() =>
+            Event::Record(Ok(None)) if !heard && reused && writer.can_replay() && idempotent => {
+                return Err(Failed::Stale(writer.into_replay()));
+            }
+            Event::Record(Err(ProtoError::Io(err)))
+                if !heard && reused && writer.can_replay() && (unread(&err) || idempotent) =>
             {
                 return Err(Failed::Stale(writer.into_replay()));
             }
@@ -362,6 +376,17 @@ async fn exchange(
             _ => {}
         }
     }
+}
+
+/// Whether a connection failed in a way that says the responder did not
+/// read what was sent: it was gone, or closed with our bytes unread.
+fn unread(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+    )
 }
 
 fn closed_early(name: &str, pool: &Pool) -> Error {
