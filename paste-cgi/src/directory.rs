@@ -51,7 +51,8 @@ use crate::app::{MAX_LOCAL_REDIRECTS, Outcome, Program, Runner, is_nph, runner_o
 ///   the walk: it is the program, `SCRIPT_NAME` is the mount point plus
 ///   the segments so far, `PATH_INFO` the rest;
 /// - the file's real path (symlinks resolved) must be inside the folder's
-///   real path, or it is a 404; a file that is not executable is a 403;
+///   real path, with no hidden name below it, or it is a 404 (a symlink
+///   can't lead out, nor to `.git/`); a file that is not executable is a 403;
 ///   a path that ends on a folder, or names nothing, is a 404.
 ///
 /// A local redirect re-enters the folder with the new path. Everything
@@ -219,10 +220,7 @@ pub(crate) fn walk(root: &Path, segments: &[String]) -> std::result::Result<Walk
         if !meta.is_file() {
             return Err(Refusal::NotFound("not a regular file"));
         }
-        let real = std::fs::canonicalize(&path).map_err(from_io)?;
-        if !real.starts_with(&root) {
-            return Err(Refusal::NotFound("a symlink that leads out of the folder"));
-        }
+        let real = inside(&root, &path)?;
         return Ok(Walked::File {
             segments: i + 1,
             real,
@@ -230,11 +228,25 @@ pub(crate) fn walk(root: &Path, segments: &[String]) -> std::result::Result<Walk
             meta,
         });
     }
-    let real = std::fs::canonicalize(&path).map_err(from_io)?;
-    if !real.starts_with(&root) {
-        return Err(Refusal::NotFound("a symlink that leads out of the folder"));
-    }
+    let real = inside(&root, &path)?;
     Ok(Walked::Dir { real, root })
+}
+
+/// The real path of `path` (symlinks resolved), if it lies inside `root`
+/// (a real path) and is not hidden there: a symlink must not lead out of
+/// the folder, nor to a name the walk itself refuses (`.git/config`).
+pub(crate) fn inside(root: &Path, path: &Path) -> std::result::Result<PathBuf, Refusal> {
+    let real = std::fs::canonicalize(path).map_err(from_io)?;
+    let Ok(below) = real.strip_prefix(root) else {
+        return Err(Refusal::NotFound("a symlink that leads out of the folder"));
+    };
+    if below
+        .components()
+        .any(|part| part.as_os_str().as_encoded_bytes().starts_with(b"."))
+    {
+        return Err(Refusal::NotFound("a symlink to a hidden file"));
+    }
+    Ok(real)
 }
 
 /// Walks `segments` (percent-encoded) down from `root`: how many segments

@@ -372,6 +372,13 @@ async fn traversal_goes_nowhere() {
     std::os::unix::fs::symlink(outside.path().join("evil.php"), root.join("link.php")).unwrap();
     std::os::unix::fs::symlink(outside.path(), root.join("out")).unwrap();
     std::os::unix::fs::symlink(root.join("ok.php"), root.join("inside.php")).unwrap();
+    std::fs::write(root.join("secret.inc"), "<?php 'hunter2-inc';").unwrap();
+    std::os::unix::fs::symlink(root.join("ok.php"), root.join("source.txt")).unwrap();
+    std::os::unix::fs::symlink(root.join("secret.inc"), root.join("inc.txt")).unwrap();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    std::fs::write(root.join(".git/config"), "hunter2-git").unwrap();
+    std::os::unix::fs::symlink(root.join(".git/config"), root.join("config.txt")).unwrap();
+    std::os::unix::fs::symlink(root.join(".git"), root.join("git")).unwrap();
 
     let app = PhpApp::new(&root).php_cgi(php_cgi()).max_connections(1);
     assert_eq!(get_text(&app, "/ok.php").await, "ok");
@@ -395,6 +402,11 @@ async fn traversal_goes_nowhere() {
         "/out/evil.php",
         "/out/",
         "/ok.php%00.txt",
+        "/source.txt",
+        "/inc.txt",
+        "/config.txt",
+        "/git/config",
+        "/.git/config",
     ] {
         match patiently("the answer", app.call(get(attempt))).await {
             Ok(response) if attempt.starts_with("/ok.php/") => {

@@ -73,7 +73,8 @@ const DEFAULT_CONNECTIONS: usize = 4;
 /// - PHP source and settings under other names — `.inc`, `.ini`, `.phps`,
 ///   `.phtml`, `.php5` and the like, any name holding `.php` but not
 ///   ending with it (`config.php.bak`), backups (`~`, `.bak`, `.orig`,
-///   `.swp`) — are never served: 404;
+///   `.swp`) — are never served: 404; nor, through a symlink, is a file
+///   whose own name is such (`notes.txt -> index.php`);
 /// - any other file is served as it is: GET and HEAD only (405 otherwise),
 ///   a `Content-Type` by extension, `Content-Length`, streamed from disk;
 ///   with more path after it, a 404.

@@ -9,7 +9,7 @@
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 
-use crate::directory::{Refusal, Walked, from_io, walk};
+use crate::directory::{Refusal, Walked, inside, walk};
 
 /// What to do with a request.
 #[derive(Debug)]
@@ -97,10 +97,7 @@ pub(crate) fn resolve(
                 if !meta.is_file() {
                     continue;
                 }
-                let real = std::fs::canonicalize(&candidate).map_err(from_io)?;
-                if !real.starts_with(&root) {
-                    return Err(Refusal::NotFound("a symlink that leads out of the folder"));
-                }
+                let real = inside(&root, &candidate)?;
                 return file(segments.len(), real, name, meta, Some(name));
             }
             Err(Refusal::NotFound("a folder without an index file"))
@@ -115,7 +112,15 @@ fn file(
     meta: Metadata,
     index: Option<&String>,
 ) -> Result<Route, Refusal> {
+    // Through a symlink, the file's own name counts too: `notes.txt ->
+    // index.php` must not serve PHP source.
+    let real_kind = real
+        .file_name()
+        .map_or(Kind::Hidden, |real_name| kind(&real_name.to_string_lossy()));
     match kind(name) {
+        Kind::Static if real_kind != Kind::Static => Err(Refusal::NotFound(
+            "a link to PHP source or settings, never served as a file",
+        )),
         Kind::Php => Ok(Route::Script {
             segments,
             filename: real,
