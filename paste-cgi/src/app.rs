@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use paste_core::{App, Request, RequestExt, Result};
 
-pub(crate) use run::{MAX_LOCAL_REDIRECTS, Outcome, Program, Runner};
+pub(crate) use run::{MAX_LOCAL_REDIRECTS, Outcome, Program, Runner, after, redirect};
+pub(crate) use stderr::Line;
 
 /// The builder methods that [`CgiApp`] and [`CgiDirectory`](crate::CgiDirectory)
 /// share: they set the `runner` field.

@@ -51,7 +51,8 @@ use crate::app::{MAX_LOCAL_REDIRECTS, Outcome, Program, Runner, is_nph, runner_o
 ///   the walk: it is the program, `SCRIPT_NAME` is the mount point plus
 ///   the segments so far, `PATH_INFO` the rest;
 /// - the file's real path (symlinks resolved) must be inside the folder's
-///   real path, or it is a 404; a file that is not executable is a 403;
+///   real path, with no hidden name below it, or it is a 404 (a symlink
+///   can't lead out, nor to `.git/`); a file that is not executable is a 403;
 ///   a path that ends on a folder, or names nothing, is a 404.
 ///
 /// A local redirect re-enters the folder with the new path. Everything
@@ -141,34 +142,34 @@ struct Found {
     nph: bool,
 }
 
-/// Why a path leads to no program.
+/// Why a path leads to no file to serve (here: no program).
 #[derive(Debug)]
-enum Refusal {
+pub(crate) enum Refusal {
     NotFound(&'static str),
     Forbidden(&'static str),
     Io(io::Error),
 }
 
 impl Refusal {
-    fn into_error(self, path: &str) -> Error {
+    pub(crate) fn into_error(self, path: &str) -> Error {
         match self {
             Self::NotFound(why) => {
-                tracing::debug!(path, "no CGI program: {why}");
+                tracing::debug!(path, "nothing to serve: {why}");
                 Error::new(StatusCode::NOT_FOUND).with_message("Not Found")
             }
             Self::Forbidden(why) => {
-                tracing::debug!(path, "CGI program refused: {why}");
+                tracing::debug!(path, "refused: {why}");
                 Error::new(StatusCode::FORBIDDEN).with_message(format!("Forbidden: {why}"))
             }
             Self::Io(err) => {
-                tracing::error!(path, "looking up a CGI program failed: {err}");
+                tracing::error!(path, "looking up a file to serve failed: {err}");
                 Error::from(err)
             }
         }
     }
 }
 
-fn from_io(err: io::Error) -> Refusal {
+pub(crate) fn from_io(err: io::Error) -> Refusal {
     match err.kind() {
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => Refusal::NotFound("no such file"),
         io::ErrorKind::PermissionDenied => Refusal::Forbidden("not readable"),
@@ -176,15 +177,36 @@ fn from_io(err: io::Error) -> Refusal {
     }
 }
 
-/// Walks `segments` (percent-encoded) down from `root`: how many segments
-/// name the program, its real path, and whether it is an NPH program.
-/// Blocking: run it off the async threads.
-fn lookup(
-    root: &Path,
-    segments: &[String],
-) -> std::result::Result<(usize, PathBuf, bool), Refusal> {
+/// Where a walk down a folder ended.
+#[derive(Debug)]
+pub(crate) enum Walked {
+    /// At a regular file, named by the first `segments` segments.
+    File {
+        segments: usize,
+        /// Its real path (symlinks resolved), inside the folder.
+        real: PathBuf,
+        /// Its name as the URL gave it (decoded).
+        name: String,
+        /// Its metadata.
+        meta: std::fs::Metadata,
+    },
+    /// At a folder, after all the segments.
+    Dir {
+        /// Its real path, inside the folder (the folder itself for none).
+        real: PathBuf,
+        /// The folder's own real path.
+        root: PathBuf,
+    },
+}
+
+/// Walks `segments` (percent-encoded) down from `root` to the first
+/// regular file, or to the folder that all of them name. Every segment
+/// must pass [`decode_segment`], and where the walk ends, symlinks
+/// resolved, must be inside `root`'s real path. Blocking: run it off the
+/// async threads.
+pub(crate) fn walk(root: &Path, segments: &[String]) -> std::result::Result<Walked, Refusal> {
     let root = std::fs::canonicalize(root).map_err(|err| {
-        tracing::warn!(root = %root.display(), "the cgi-bin folder can't be resolved: {err}");
+        tracing::warn!(root = %root.display(), "the served folder can't be resolved: {err}");
         Refusal::NotFound("the folder is missing")
     })?;
     let mut path = root.clone();
@@ -198,21 +220,61 @@ fn lookup(
         if !meta.is_file() {
             return Err(Refusal::NotFound("not a regular file"));
         }
-        let real = std::fs::canonicalize(&path).map_err(from_io)?;
-        if !real.starts_with(&root) {
-            return Err(Refusal::NotFound("a symlink that leads out of the folder"));
-        }
-        if meta.permissions().mode() & 0o111 == 0 {
-            return Err(Refusal::Forbidden("not an executable program"));
-        }
-        return Ok((i + 1, real, is_nph(Path::new(&name))));
+        let real = inside(&root, &path)?;
+        return Ok(Walked::File {
+            segments: i + 1,
+            real,
+            name,
+            meta,
+        });
     }
-    Err(Refusal::NotFound("a folder, not a program"))
+    let real = inside(&root, &path)?;
+    Ok(Walked::Dir { real, root })
+}
+
+/// The real path of `path` (symlinks resolved), if it lies inside `root`
+/// (a real path) and is not hidden there: a symlink must not lead out of
+/// the folder, nor to a name the walk itself refuses (`.git/config`).
+pub(crate) fn inside(root: &Path, path: &Path) -> std::result::Result<PathBuf, Refusal> {
+    let real = std::fs::canonicalize(path).map_err(from_io)?;
+    let Ok(below) = real.strip_prefix(root) else {
+        return Err(Refusal::NotFound("a symlink that leads out of the folder"));
+    };
+    if below
+        .components()
+        .any(|part| part.as_os_str().as_encoded_bytes().starts_with(b"."))
+    {
+        return Err(Refusal::NotFound("a symlink to a hidden file"));
+    }
+    Ok(real)
+}
+
+/// Walks `segments` (percent-encoded) down from `root`: how many segments
+/// name the program, its real path, and whether it is an NPH program.
+/// Blocking: run it off the async threads.
+fn lookup(
+    root: &Path,
+    segments: &[String],
+) -> std::result::Result<(usize, PathBuf, bool), Refusal> {
+    match walk(root, segments)? {
+        Walked::File {
+            segments,
+            real,
+            name,
+            meta,
+        } => {
+            if meta.permissions().mode() & 0o111 == 0 {
+                return Err(Refusal::Forbidden("not an executable program"));
+            }
+            Ok((segments, real, is_nph(Path::new(&name))))
+        }
+        Walked::Dir { .. } => Err(Refusal::NotFound("a folder, not a program")),
+    }
 }
 
 /// One decoded path segment that names a plain, visible entry of a
 /// folder, or `None`.
-fn decode_segment(raw: &str) -> Option<String> {
+pub(crate) fn decode_segment(raw: &str) -> Option<String> {
     let name = percent_decode_str(raw).decode_utf8().ok()?;
     let plain = !name.is_empty()
         && !name.starts_with('.')

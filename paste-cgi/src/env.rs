@@ -168,6 +168,16 @@ impl EnvConfig {
     pub(crate) fn pass_authorization(&mut self, pass: bool) {
         self.pass_authorization = pass;
     }
+
+    /// The variables of the server's own environment on the allow-list
+    /// that are set: the environment of a long-running responder this
+    /// crate starts (php-cgi).
+    pub(crate) fn inherited(&self) -> Vec<(OsString, OsString)> {
+        self.pass
+            .iter()
+            .filter_map(|name| Some((name.clone(), std::env::var_os(name)?)))
+            .collect()
+    }
 }
 
 /// A name an environment can hold.

@@ -378,7 +378,11 @@ async fn feed(
 /// (but those of the body) and extensions, and `mount` as script name. A
 /// location outside the mount point can't be served here: it goes to the
 /// client as a 302.
-fn redirect(mut parts: http::request::Parts, mount: &str, location: &str) -> Result<Outcome> {
+pub(crate) fn redirect(
+    mut parts: http::request::Parts,
+    mount: &str,
+    location: &str,
+) -> Result<Outcome> {
     let path_and_query: PathAndQuery = location
         .parse()
         .map_err(|err| bad_gateway().with_source(err))?;

@@ -20,27 +20,37 @@ pub(crate) async fn drain(mut stderr: ChildStderr, name: Arc<str>) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        let mut rest = &buf[..n];
-        while let Some(newline) = rest.iter().position(|b| *b == b'\n') {
-            line.push(&rest[..newline]);
-            line.emit(&name);
-            rest = &rest[newline + 1..];
-        }
-        line.push(rest);
+        line.feed(&buf[..n], &name);
     }
-    if !line.text.is_empty() || line.cut > 0 {
-        line.emit(&name);
-    }
+    line.flush(&name);
 }
 
-/// The line being gathered, and how many bytes of it were dropped.
+/// The line being gathered, and how many bytes of it were dropped; also
+/// what the FastCGI client logs `FCGI_STDERR` records with.
 #[derive(Default)]
-struct Line {
+pub(crate) struct Line {
     text: Vec<u8>,
     cut: usize,
 }
 
 impl Line {
+    /// Takes the next bytes of the stream, logging each line they end.
+    pub(crate) fn feed(&mut self, mut bytes: &[u8], name: &str) {
+        while let Some(newline) = bytes.iter().position(|b| *b == b'\n') {
+            self.push(&bytes[..newline]);
+            self.emit(name);
+            bytes = &bytes[newline + 1..];
+        }
+        self.push(bytes);
+    }
+
+    /// Logs what is left of a last line without its newline, if anything.
+    pub(crate) fn flush(&mut self, name: &str) {
+        if !self.text.is_empty() || self.cut > 0 {
+            self.emit(name);
+        }
+    }
+
     fn push(&mut self, bytes: &[u8]) {
         let room = MAX_LINE - self.text.len();
         let kept = bytes.len().min(room);

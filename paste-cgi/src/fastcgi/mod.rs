@@ -1,11 +1,14 @@
-//! FastCGI: the record protocol ([`proto`]), shared by both sides, and the
-//! server that serves a Paste app to a FastCGI client such as nginx.
+//! FastCGI: the record protocol ([`proto`]), shared by both sides; the
+//! server that serves a Paste app to a FastCGI client such as nginx; the
+//! client that forwards requests to a responder such as php-fpm; and the
+//! PHP app built on the client.
 
-// The client half of the record layer (BEGIN_REQUEST out, END_REQUEST in)
-// waits for FastCgiApp.
-#[allow(dead_code, reason = "the client side of the protocol is not used yet")]
 pub(crate) mod proto;
 
+mod client;
+mod php;
 mod server;
 
+pub use client::{FastCgiAddr, FastCgiApp};
+pub use php::PhpApp;
 pub use server::FastCgiServer;

@@ -19,9 +19,11 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 /// `FCGI_VERSION_1`, the only version there is.
 pub(crate) const VERSION_1: u8 = 1;
@@ -385,9 +387,19 @@ impl<R: AsyncRead + Unpin> RecordReader<R> {
     /// The next record; `Ok(None)` when the peer closed the connection
     /// between records.
     pub(crate) async fn next(&mut self) -> Result<Option<Record>, ProtoError> {
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// [`next`](RecordReader::next) as a poll, for bodies and other
+    /// hand-written futures: the bytes read so far stay in the reader's
+    /// buffer between polls.
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Option<Record>, ProtoError>> {
         loop {
             if let Some(record) = decode_record(&mut self.buf)? {
-                return Ok(Some(record));
+                return Poll::Ready(Ok(Some(record)));
             }
             // What the record under way still needs, or at least a read's worth.
             let wanted = match self.buf.first_chunk::<HEADER_LEN>() {
@@ -395,14 +407,30 @@ impl<R: AsyncRead + Unpin> RecordReader<R> {
                 None => HEADER_LEN - self.buf.len(),
             };
             self.buf.reserve(wanted.max(READ_SIZE));
-            if self.io.read_buf(&mut self.buf).await? == 0 {
-                return if self.buf.is_empty() {
+            let read = ready!(tokio_util::io::poll_read_buf(
+                Pin::new(&mut self.io),
+                cx,
+                &mut self.buf
+            ))?;
+            if read == 0 {
+                return Poll::Ready(if self.buf.is_empty() {
                     Ok(None)
                 } else {
                     Err(ProtoError::Truncated)
-                };
+                });
             }
         }
+    }
+
+    /// Whether no byte of a next record is buffered: what a connection
+    /// must show before it is reused for another request.
+    pub(crate) fn is_drained(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The stream, to look at.
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.io
     }
 
     /// The stream, to read around the decoder (bytes it has buffered are
@@ -531,6 +559,7 @@ impl StreamCollector {
     }
 
     /// Whether the stream grew past the limit.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn is_over_limit(&self) -> bool {
         self.over
     }

@@ -1,0 +1,1 @@
+<?php $password = "hunter2-phps"; ?>
