@@ -1,15 +1,21 @@
 //! Registration with paste-deploy (feature `deploy`), under Paste's
-//! entry-point name for CGI (`egg:Paste#cgi`) and our own.
+//! entry-point name for CGI (`egg:Paste#cgi`), WPHP's (`egg:wphp`) and
+//! our own.
 //!
 //! | name | kind | settings |
 //! |---|---|---|
 //! | `cgi` (`egg:Paste#cgi`) | app | `script` (required; a relative one is looked for along `path`), `path` (directories, `:`- or space-separated; default: the config file's directory, then `PATH`), and the runner settings below |
 //! | `cgi_directory` | app | `directory` (required), and the runner settings below |
+//! | `fastcgi` | app | `address` (required: `host:port` or `unix:/path`), `script_filename`, and the client settings below |
+//! | `php` (`egg:wphp`) | app | `base_dir` or `directory` (required), `php_cgi` (or WPHP's `php_script`), `php_ini`, `option NAME = value` (`-d NAME=value`), `php_max_requests`, `start_timeout`, `index_files`, `fpm` (an existing php-fpm's address instead of a php-cgi of its own), and the client settings below |
 //!
-//! Runner settings: `pass_env` (names of the server's variables the
+//! Settings of all four: `pass_env` (names of the server's variables the
 //! programs get; default `PATH`), `env NAME = value` (one per variable),
-//! `timeout`, `idle_timeout` (durations), `max_concurrent`,
-//! `document_root`, `pass_authorization`, `require_content_length`.
+//! `timeout`, `idle_timeout` (durations), `document_root`,
+//! `pass_authorization`, `require_content_length`. Runner settings (`cgi`,
+//! `cgi_directory`) add `max_concurrent`; client settings (`fastcgi`,
+//! `php`) add `max_connections`, `connect_timeout`, `pool_idle_timeout`
+//! and `keep_conn`.
 //!
 //! Paste's `include_os_environ = true` is refused (it handed every program
 //! the whole server environment: list what they need in `pass_env`), and
@@ -39,11 +45,11 @@ use std::path::{Path, PathBuf};
 use paste_core::BoxApp;
 use paste_deploy::{Conf, Error, Registry};
 
-use crate::{CgiApp, CgiDirectory};
+use crate::{CgiApp, CgiDirectory, FastCgiAddr, FastCgiApp, PhpApp};
 
-/// Applies the settings `CgiApp` and `CgiDirectory` share (their builder
-/// methods have the same names, not a common trait).
-macro_rules! runner_settings {
+/// Applies the settings all four apps share (their builder methods have
+/// the same names, not a common trait).
+macro_rules! common_settings {
     ($app:expr, $local:expr) => {{
         let local: &Conf = $local;
         let mut app = $app;
@@ -62,12 +68,6 @@ macro_rules! runner_settings {
         if let Some(timeout) = local.duration("idle_timeout")? {
             app = app.idle_timeout(timeout);
         }
-        if let Some(programs) = local.int::<usize>("max_concurrent")? {
-            if programs == 0 {
-                return Err(local.bad_setting("max_concurrent", "must be at least 1"));
-            }
-            app = app.max_concurrent(programs);
-        }
         if let Some(root) = local.get("document_root") {
             app = app.document_root(root);
         }
@@ -81,7 +81,43 @@ macro_rules! runner_settings {
     }};
 }
 
-/// Registers `cgi` (also as `egg:Paste#cgi`) and `cgi_directory`.
+/// The settings of the apps that run programs: the common ones and
+/// `max_concurrent`.
+macro_rules! runner_settings {
+    ($app:expr, $local:expr) => {{
+        let local: &Conf = $local;
+        let mut app = common_settings!($app, local);
+        if let Some(programs) = at_least_one(local, "max_concurrent")? {
+            app = app.max_concurrent(programs);
+        }
+        app
+    }};
+}
+
+/// The settings of the apps that talk FastCGI: the common ones,
+/// `max_connections`, `connect_timeout`, `pool_idle_timeout`, `keep_conn`.
+macro_rules! client_settings {
+    ($app:expr, $local:expr) => {{
+        let local: &Conf = $local;
+        let mut app = common_settings!($app, local);
+        if let Some(connections) = at_least_one(local, "max_connections")? {
+            app = app.max_connections(connections);
+        }
+        if let Some(timeout) = local.duration("connect_timeout")? {
+            app = app.connect_timeout(timeout);
+        }
+        if let Some(timeout) = local.duration("pool_idle_timeout")? {
+            app = app.pool_idle_timeout(timeout);
+        }
+        if let Some(keep) = local.bool("keep_conn")? {
+            app = app.keep_conn(keep);
+        }
+        app
+    }};
+}
+
+/// Registers `cgi` (also as `egg:Paste#cgi`), `cgi_directory`, `fastcgi`
+/// and `php` (also as `egg:wphp`).
 pub fn register(registry: &mut Registry) {
     registry
         .app("cgi", |global, local| {
@@ -98,8 +134,84 @@ pub fn register(registry: &mut Registry) {
             }
             let app = runner_settings!(CgiDirectory::new(dir), local);
             Ok(BoxApp::new(app))
+        })
+        .app("fastcgi", |_global, local| {
+            let addr = fastcgi_addr(local, "address", local.require("address")?)?;
+            let mut app = client_settings!(FastCgiApp::new(addr), local);
+            if let Some(script) = local.get("script_filename") {
+                app = app.script_filename(script);
+            }
+            Ok(BoxApp::new(app))
+        })
+        .app("php", |_global, local| {
+            // WPHP's `base_dir`, or ours.
+            let key = if local.contains_key("base_dir") {
+                "base_dir"
+            } else {
+                "directory"
+            };
+            let dir = local.require(key)?;
+            if !Path::new(dir).is_dir() {
+                return Err(local.bad_setting(key, "is not a directory"));
+            }
+            let mut app = client_settings!(PhpApp::new(dir), local);
+            for (key, value) in local.iter() {
+                // WPHP's `option NAME = value`, passed as `-d NAME=value`.
+                if let Some(name) = key.strip_prefix("option ") {
+                    app = app.php_option(name.trim(), value);
+                }
+            }
+            // WPHP's `php_script` names the program too.
+            if let Some(program) = local.get("php_cgi").or_else(|| local.get("php_script")) {
+                app = app.php_cgi(program);
+            }
+            if let Some(ini) = local.get("php_ini") {
+                app = app.php_ini(ini);
+            }
+            if let Some(requests) = local.int::<u32>("php_max_requests")? {
+                app = app.php_max_requests(requests);
+            }
+            if let Some(timeout) = local.duration("start_timeout")? {
+                app = app.start_timeout(timeout);
+            }
+            let index = local.list("index_files");
+            if !index.is_empty() {
+                app = app.index_files(index);
+            }
+            if let Some(addr) = local.get("fpm") {
+                app = app.fpm(fastcgi_addr(local, "fpm", addr)?);
+            }
+            Ok(BoxApp::new(app))
         });
     registry.alias("egg:Paste#cgi", "cgi");
+    registry.alias("egg:wphp", "php");
+    registry.alias("egg:wphp#main", "php");
+}
+
+/// `key` as a count of at least 1.
+fn at_least_one(local: &Conf, key: &str) -> Result<Option<usize>, Error> {
+    match local.int::<usize>(key)? {
+        Some(0) => Err(local.bad_setting(key, "must be at least 1")),
+        other => Ok(other),
+    }
+}
+
+/// The `value` of setting `key` as a FastCGI address: `unix:/path` (or an
+/// absolute path) for a Unix socket, `host:port` for TCP.
+fn fastcgi_addr(local: &Conf, key: &str, value: &str) -> Result<FastCgiAddr, Error> {
+    let value = value.trim();
+    if let Some(path) = value.strip_prefix("unix:") {
+        return Ok(FastCgiAddr::unix(path));
+    }
+    if value.starts_with('/') {
+        return Ok(FastCgiAddr::unix(value));
+    }
+    match value.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(FastCgiAddr::tcp(value))
+        }
+        _ => Err(local.bad_setting(key, "is not host:port or unix:/path")),
+    }
 }
 
 /// Paste settings with no safe counterpart: refused at their line rather

@@ -110,3 +110,78 @@ fn bad_settings_name_their_key_and_line() {
     let ini = "[app:main]\nuse = egg:Paste#cgi\nscript = show.cgi\ninclude_os_environ = false\n";
     assert!(load(dir.path(), ini, "main").is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn php_and_fastcgi_load_and_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    std::fs::write(
+        dir.path().join("www/index.php"),
+        "<?php echo (1+1) . ' ' . ini_get('precision') . ' ' . $_SERVER['SCRIPT_NAME'];",
+    )
+    .unwrap();
+
+    // A FastCGI responder of our own for the `fastcgi` app to talk to.
+    let server = paste_cgi::FastCgiServer::bind("127.0.0.1:0")
+        .unwrap()
+        .handle_signals(false);
+    let addr = server.local_addr().unwrap();
+    let handle = server.handle();
+    let responder = paste_core::app_fn(|req: Request| async move {
+        let body = format!("fastcgi saw {}", req.uri().path());
+        Ok(paste_core::Response::new(body.into()))
+    });
+    let running = tokio::spawn(server.serve(responder));
+
+    let ini = format!(
+        "[app:php]\nuse = egg:wphp\nbase_dir = %(here)s/www\noption precision = 7\n\
+         max_connections = 1\nstart_timeout = 20s\n\n\
+         [app:fcgi]\nuse = egg:paste-cgi#fastcgi\naddress = {addr}\nmax_connections = 2\n"
+    );
+    let app = load(dir.path(), &ini, "php").unwrap();
+    assert_eq!(get(&app, "/").await, (200, "2 7 /index.php".to_owned()));
+    let app = load(dir.path(), &ini, "fcgi").unwrap();
+    assert_eq!(
+        get(&app, "/some/where").await,
+        (200, "fastcgi saw /some/where".to_owned())
+    );
+
+    handle.shutdown();
+    running.await.unwrap().unwrap();
+}
+
+#[test]
+fn bad_fastcgi_settings_name_their_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.ini").display().to_string();
+    for (section, expected) in [
+        (
+            "[app:main]\nuse = egg:paste-cgi#fastcgi\naddress = nowhere\n",
+            "3 [app:main]: bad setting address = \"nowhere\": is not host:port or unix:/path",
+        ),
+        (
+            "[app:main]\nuse = egg:paste-cgi#fastcgi\nscript_filename = /x.php\n",
+            "1 [app:main]: address is required",
+        ),
+        (
+            "[app:main]\nuse = egg:wphp\nbase_dir = /nonexistent/www\n",
+            "3 [app:main]: bad setting base_dir = \"/nonexistent/www\": is not a directory",
+        ),
+        (
+            "[app:main]\nuse = egg:wphp\ndirectory = /tmp\nmax_connections = 0\n",
+            "4 [app:main]: bad setting max_connections = \"0\": must be at least 1",
+        ),
+        (
+            "[app:main]\nuse = egg:wphp\ndirectory = /tmp\nfpm = php-fpm\n",
+            "4 [app:main]: bad setting fpm = \"php-fpm\": is not host:port or unix:/path",
+        ),
+    ] {
+        let err = load(dir.path(), section, "main")
+            .expect_err(section)
+            .to_string();
+        assert!(
+            err.starts_with(&format!("{file}:{expected}")),
+            "{section}: {err}"
+        );
+    }
+}
