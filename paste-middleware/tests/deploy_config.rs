@@ -531,7 +531,7 @@ fn bad_session_settings_name_their_key_and_line() {
     }
     for (settings, expected) in cases {
         let (_dir, app) = load_ini(&wrap(settings), "main", &[]);
-        let err = app.err().expect(settings).to_string();
+        let err = app.expect_err(settings).to_string();
         assert!(
             err.contains(&format!("site.ini:{expected}")),
             "{settings}: {err}"
