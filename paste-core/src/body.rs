@@ -52,9 +52,40 @@ enum Kind {
         /// Taken by the first panic, after which the body is over.
         on_panic: Option<OnPanic>,
     },
+    /// Bytes known in full (or none) under [`Body::on_end`], boxed with
+    /// the hook so as to keep every `Body` small; polled without a
+    /// dynamic call.
+    Hooked(Box<Hooked>),
 }
 
 type OnPanic = Box<dyn FnOnce(Panic) -> Error + Send>;
+
+/// The hook of [`Body::on_end`], called once when the body ends. Any
+/// `FnOnce(BodyEnd, u64)` closure is one; a type of its own saves a box
+/// when it is boxed already.
+pub trait OnEnd: Send + 'static {
+    /// Called once, with how the body ended and the data bytes read from
+    /// it by then.
+    fn on_end(self: Box<Self>, end: BodyEnd, read: u64);
+}
+
+impl<F: FnOnce(BodyEnd, u64) + Send + 'static> OnEnd for F {
+    fn on_end(self: Box<Self>, end: BodyEnd, read: u64) {
+        (*self)(end, read);
+    }
+}
+
+/// How a body ended, as told to the hook of [`Body::on_end`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyEnd {
+    /// The body was read to its end.
+    Complete,
+    /// The body ended with an error.
+    Error,
+    /// The body was dropped before its end.
+    Dropped,
+}
 
 impl Body {
     /// A body with no bytes.
@@ -117,7 +148,8 @@ impl Body {
     /// incomplete; the panic does not take the connection down with it.
     ///
     /// Only a streamed body runs code when polled: an empty body, or bytes
-    /// known in full, are returned as they are, without a wrapper.
+    /// known in full, are returned as they are, without a wrapper — even
+    /// under an [`on_end`](Self::on_end) hook, whose panic is its own.
     ///
     /// ```
     /// use std::pin::Pin;
@@ -149,7 +181,7 @@ impl Body {
         F: FnOnce(Panic) -> Error + Send + 'static,
     {
         let body = match self.kind {
-            Kind::Empty | Kind::Full(_) => return self,
+            Kind::Empty | Kind::Full(_) | Kind::Hooked(_) => return self,
             Kind::Boxed(body) => body,
             // Guarded already: the new guard goes around the old one, which
             // catches first (the new one catches a panic of its handler).
@@ -163,6 +195,60 @@ impl Body {
         }
     }
 
+    /// Calls `hook` once, when this body ends: with how it ended and the
+    /// data bytes read from it by then. It ends when its last frame is read
+    /// (in that `poll_frame`), when it yields an error, or when it is
+    /// dropped before its end (a client that went away); the hook runs
+    /// where that happens, so a panic in it unwinds through whoever polls
+    /// or drops the body.
+    ///
+    /// A body known in full stays one, polled without a dynamic call, that
+    /// [`catch_panic`](Self::catch_panic) leaves as it is; a streamed body
+    /// is wrapped. Either way it costs one small box.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// use paste_core::{Body, BodyEnd};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let ends = Arc::new(Mutex::new(Vec::new()));
+    /// let hook = |ends: &Arc<Mutex<Vec<_>>>| {
+    ///     let ends = ends.clone();
+    ///     Box::new(move |end, bytes| ends.lock().unwrap().push((end, bytes)))
+    /// };
+    /// let body = Body::from("hello").on_end(hook(&ends));
+    /// assert_eq!(body.to_bytes(64).await.unwrap(), "hello");
+    /// drop(Body::from("unread").on_end(hook(&ends)));
+    /// assert_eq!(
+    ///     *ends.lock().unwrap(),
+    ///     [(BodyEnd::Complete, 5), (BodyEnd::Dropped, 0)]
+    /// );
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn on_end(self, hook: Box<dyn OnEnd>) -> Self {
+        let bytes = match self.kind {
+            Kind::Empty => None,
+            Kind::Full(bytes) => bytes,
+            kind @ (Kind::Boxed(_) | Kind::Guarded { .. } | Kind::Hooked(_)) => {
+                return Self {
+                    kind: Kind::Boxed(UnsyncBoxBody::new(Watched {
+                        inner: Self { kind },
+                        read: 0,
+                        hook: Some(hook),
+                    })),
+                };
+            }
+        };
+        Self {
+            kind: Kind::Hooked(Box::new(Hooked {
+                bytes: bytes.unwrap_or_default(),
+                hook: Some(hook),
+            })),
+        }
+    }
+
     /// Reads the whole body into one [`Bytes`], failing with a 413
     /// [`Error`] as soon as it is known to be longer than `limit` bytes.
     pub async fn to_bytes(self, limit: u64) -> Result<Bytes, Error> {
@@ -170,7 +256,7 @@ impl Body {
             Kind::Empty | Kind::Full(None) => Ok(Bytes::new()),
             Kind::Full(Some(bytes)) if bytes.len() as u64 <= limit => Ok(bytes),
             Kind::Full(Some(_)) => Err(Error::payload_too_large(limit)),
-            kind @ (Kind::Boxed(_) | Kind::Guarded { .. }) => {
+            kind @ (Kind::Boxed(_) | Kind::Guarded { .. } | Kind::Hooked(_)) => {
                 let mut body = Self { kind };
                 if http_body::Body::size_hint(&body).lower() > limit {
                     return Err(Error::payload_too_large(limit));
@@ -218,6 +304,7 @@ impl fmt::Debug for Body {
                 .debug_tuple("Body")
                 .field(&bytes.as_ref().map_or(0, Bytes::len))
                 .finish(),
+            Kind::Hooked(hooked) => f.debug_tuple("Body").field(&hooked.bytes.len()).finish(),
             Kind::Boxed(_) | Kind::Guarded { .. } => f.write_str("Body(stream)"),
         }
     }
@@ -234,6 +321,13 @@ impl http_body::Body for Body {
         match &mut self.get_mut().kind {
             Kind::Empty => Poll::Ready(None),
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Hooked(hooked) => {
+                let bytes = std::mem::take(&mut hooked.bytes);
+                if let Some(hook) = hooked.hook.take() {
+                    hook.on_end(BodyEnd::Complete, bytes.len() as u64);
+                }
+                Poll::Ready((!bytes.is_empty()).then(|| Ok(Frame::data(bytes))))
+            }
             Kind::Boxed(body) => Pin::new(body).poll_frame(cx),
             Kind::Guarded { body, on_panic } => {
                 if on_panic.is_none() {
@@ -254,6 +348,7 @@ impl http_body::Body for Body {
         match &self.kind {
             Kind::Empty | Kind::Full(None) => true,
             Kind::Full(Some(_)) => false,
+            Kind::Hooked(hooked) => hooked.bytes.is_empty(),
             Kind::Boxed(body) => body.is_end_stream(),
             Kind::Guarded { body, on_panic } => on_panic.is_none() || body.is_end_stream(),
         }
@@ -263,6 +358,7 @@ impl http_body::Body for Body {
         match &self.kind {
             Kind::Empty | Kind::Full(None) => SizeHint::with_exact(0),
             Kind::Full(Some(bytes)) => SizeHint::with_exact(bytes.len() as u64),
+            Kind::Hooked(hooked) => SizeHint::with_exact(hooked.bytes.len() as u64),
             Kind::Boxed(body) => body.size_hint(),
             Kind::Guarded { on_panic: None, .. } => SizeHint::with_exact(0),
             Kind::Guarded { body, .. } => body.size_hint(),
@@ -371,6 +467,90 @@ where
     }
 }
 
+/// Bytes known in full, and the hook of [`Body::on_end`]. The bytes are
+/// yielded in one frame, and the hook called then: until then none have
+/// been read.
+struct Hooked {
+    /// Empty once yielded (or for an empty body).
+    bytes: Bytes,
+    /// Taken when the body ends.
+    hook: Option<Box<dyn OnEnd>>,
+}
+
+impl Drop for Hooked {
+    fn drop(&mut self) {
+        if let Some(hook) = self.hook.take() {
+            let end = if self.bytes.is_empty() {
+                BodyEnd::Complete
+            } else {
+                BodyEnd::Dropped
+            };
+            hook.on_end(end, 0);
+        }
+    }
+}
+
+/// A streamed body under [`Body::on_end`], counting the bytes read.
+struct Watched {
+    inner: Body,
+    read: u64,
+    /// Taken when the body ends.
+    hook: Option<Box<dyn OnEnd>>,
+}
+
+impl Watched {
+    fn end(&mut self, end: BodyEnd) {
+        if let Some(hook) = self.hook.take() {
+            hook.on_end(end, self.read);
+        }
+    }
+}
+
+impl http_body::Body for Watched {
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let this = self.get_mut();
+        let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        match &frame {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    this.read += data.len() as u64;
+                }
+                if http_body::Body::is_end_stream(&this.inner) {
+                    this.end(BodyEnd::Complete);
+                }
+            }
+            Some(Err(_)) => this.end(BodyEnd::Error),
+            None => this.end(BodyEnd::Complete),
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        let end = if http_body::Body::is_end_stream(&self.inner) {
+            BodyEnd::Complete
+        } else {
+            BodyEnd::Dropped
+        };
+        self.end(end);
+    }
+}
+
 /// A body cut at a byte limit with a 413 error.
 struct Limited {
     inner: Body,
@@ -425,6 +605,65 @@ mod tests {
 
     fn chunks(parts: &'static [&'static str]) -> Body {
         Body::from_stream(Stream2 { parts, at: 0 })
+    }
+
+    type Ends = std::sync::Arc<std::sync::Mutex<Vec<(BodyEnd, u64)>>>;
+
+    fn hook(ends: &Ends) -> Box<dyn OnEnd> {
+        let ends = ends.clone();
+        Box::new(move |end, read| ends.lock().unwrap().push((end, read)))
+    }
+
+    #[tokio::test]
+    async fn on_end_tells_how_and_how_much() {
+        let ends = Ends::default();
+        // Known in full: unwrapped, even by a panic guard.
+        let full = Body::from("hello").on_end(hook(&ends));
+        let full = full.catch_panic(|_| Error::new(StatusCode::BAD_GATEWAY));
+        assert_eq!(format!("{full:?}"), "Body(5)");
+        assert_eq!(http_body::Body::size_hint(&full).exact(), Some(5));
+        assert_eq!(full.to_bytes(64).await.unwrap(), "hello");
+        // Empty, never polled: complete when dropped.
+        drop(Body::empty().on_end(hook(&ends)));
+        // Streamed: counted as read, then complete, cut short, or failed.
+        let streamed = chunks(&["ab", "cde"]).on_end(hook(&ends));
+        assert_eq!(streamed.to_bytes(64).await.unwrap(), "abcde");
+        let mut cut = chunks(&["ab", "cde"]).on_end(hook(&ends));
+        cut.frame().await.unwrap().unwrap();
+        drop(cut);
+        let failing = Body::from_stream(futures_stream(vec![
+            Ok("ab"),
+            Err(Error::new(StatusCode::BAD_GATEWAY)),
+        ]))
+        .on_end(hook(&ends));
+        assert_eq!(failing.to_bytes(64).await.unwrap_err().status(), 502);
+        assert_eq!(
+            *ends.lock().unwrap(),
+            [
+                (BodyEnd::Complete, 5),
+                (BodyEnd::Complete, 0),
+                (BodyEnd::Complete, 5),
+                (BodyEnd::Dropped, 2),
+                (BodyEnd::Error, 2),
+            ]
+        );
+    }
+
+    /// The items of `items`, as a stream.
+    fn futures_stream(
+        items: Vec<Result<&'static str, Error>>,
+    ) -> impl Stream<Item = Result<&'static str, Error>> {
+        struct Items(std::vec::IntoIter<Result<&'static str, Error>>);
+        impl Stream for Items {
+            type Item = Result<&'static str, Error>;
+            fn poll_next(
+                mut self: Pin<&mut Self>,
+                _: &mut Context<'_>,
+            ) -> Poll<Option<Self::Item>> {
+                Poll::Ready(self.0.next())
+            }
+        }
+        Items(items.into_iter())
     }
 
     /// A tiny stream of static chunks, to avoid a dev-dependency.

@@ -49,7 +49,7 @@ mod panic;
 pub mod tower;
 
 pub use app::{App, AppFn, BoxApp, app_fn};
-pub use body::Body;
+pub use body::{Body, BodyEnd, OnEnd};
 pub use error::{BoxError, Error};
 pub use ext::{ConnectionInfo, RequestExt};
 pub use panic::{CatchCall, CatchPanic, Panic, catch_call, catch_panic};

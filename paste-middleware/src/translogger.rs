@@ -36,17 +36,13 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use http::header::{HeaderValue, REFERER, USER_AGENT};
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Version};
-use http_body::{Frame, SizeHint};
-use paste_core::{App, Body, Error, Request, RequestExt, Result};
+use paste_core::{App, BodyEnd, OnEnd, Request, RequestExt, Result};
 
 /// How a request's log line ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,7 +369,9 @@ impl<A: App, S: LogSink> App for TransLogger<A, S> {
     )]
     fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
         async move {
-            let pending = Pending {
+            // Boxed: what moves from the future to the body is a pointer,
+            // and the box is the body's hook.
+            let pending = Box::new(Pending {
                 record: LogRecord {
                     request: self.facts(&req),
                     status: None,
@@ -384,7 +382,7 @@ impl<A: App, S: LogSink> App for TransLogger<A, S> {
                 started: Instant::now(),
                 sink: self.sink.clone(),
                 logged: false,
-            };
+            });
             let mut guard = Guard(Some(pending));
             let outcome = self.app.call(req).await;
             match outcome {
@@ -392,12 +390,9 @@ impl<A: App, S: LogSink> App for TransLogger<A, S> {
                     let mut pending = guard.0.take().expect("the guard is only emptied here");
                     pending.record.status = Some(response.status());
                     pending.record.bytes = Some(0);
-                    Ok(response.map(|body| {
-                        Body::new(LoggedBody {
-                            inner: body,
-                            pending: Some(pending),
-                        })
-                    }))
+                    // Logged when the body ends: the record is the
+                    // body's hook (a body known in full stays one).
+                    Ok(response.map(|body| body.on_end(pending)))
                 }
                 Err(err) => {
                     if let Some(pending) = &mut guard.0 {
@@ -424,6 +419,17 @@ impl<A, S> TransLogger<A, S> {
             (None, Some(addr)) => Host::Peer(addr.ip()),
             (None, None) => Host::Unknown,
         };
+        // The first value of each, as `HeaderMap::get` gives it, in one
+        // pass: cheaper than two hashed lookups for a request's usual
+        // dozen headers or fewer.
+        let (mut referer, mut user_agent) = (None, None);
+        for (name, value) in req.headers() {
+            if *name == REFERER {
+                referer.get_or_insert(value);
+            } else if *name == USER_AGENT {
+                user_agent.get_or_insert(value);
+            }
+        }
         RequestFacts {
             host,
             user: req.remote_user().filter(|u| !u.is_empty()).map(Box::from),
@@ -431,8 +437,8 @@ impl<A, S> TransLogger<A, S> {
             method: req.method().clone(),
             target: req.uri().path_and_query().cloned(),
             version: req.version(),
-            referer: req.headers().get(REFERER).cloned(),
-            user_agent: req.headers().get(USER_AGENT).cloned(),
+            referer: referer.cloned(),
+            user_agent: user_agent.cloned(),
         }
     }
 }
@@ -519,25 +525,46 @@ struct Pending<S> {
     logged: bool,
 }
 
+impl<S: LogSink> Pending<S> {
+    /// Completes the record, unless it was logged already, and hands it to
+    /// the sink, in place: a record is a few hundred bytes.
+    fn finish(&mut self, outcome: Outcome) {
+        if !self.logged {
+            // Set first: a sink that panics is not called again as the
+            // unwinding drops the body or the guard.
+            self.logged = true;
+            self.record.duration = self.started.elapsed();
+            self.record.outcome = outcome;
+            self.sink.log(&self.record);
+        }
+    }
+}
+
 /// Completes the record in `slot`, if it is still there, and hands it to
-/// the sink, in place: a record is a few hundred bytes.
-fn finish<S: LogSink>(slot: &mut Option<Pending<S>>, outcome: Outcome) {
-    if let Some(pending) = slot
-        && !pending.logged
-    {
-        // Set first: a sink that panics is not called again as the
-        // unwinding drops the body or the guard.
-        pending.logged = true;
-        pending.record.duration = pending.started.elapsed();
-        pending.record.outcome = outcome;
-        pending.sink.log(&pending.record);
+/// the sink.
+fn finish<S: LogSink>(slot: &mut Option<Box<Pending<S>>>, outcome: Outcome) {
+    if let Some(pending) = slot {
+        pending.finish(outcome);
     }
     *slot = None;
 }
 
+/// The end of the response body: logs the record, with the bytes read.
+impl<S: LogSink> OnEnd for Pending<S> {
+    fn on_end(mut self: Box<Self>, end: BodyEnd, read: u64) {
+        let outcome = match end {
+            BodyEnd::Complete => Outcome::Complete,
+            BodyEnd::Error => Outcome::BodyError,
+            _ => Outcome::Aborted,
+        };
+        self.record.bytes = Some(read);
+        self.finish(outcome);
+    }
+}
+
 /// Logs an abort if the app's future is dropped (or unwinds) before it
 /// answers.
-struct Guard<S: LogSink>(Option<Pending<S>>);
+struct Guard<S: LogSink>(Option<Box<Pending<S>>>);
 
 impl<S: LogSink> Drop for Guard<S> {
     fn drop(&mut self) {
@@ -547,58 +574,6 @@ impl<S: LogSink> Drop for Guard<S> {
             pending.record.status = Some(StatusCode::INTERNAL_SERVER_ERROR);
         }
         finish(&mut self.0, Outcome::Aborted);
-    }
-}
-
-/// The response body, counting bytes and logging at its end (or drop).
-struct LoggedBody<S: LogSink> {
-    inner: Body,
-    /// The record, its status set and its bytes counted as they go.
-    pending: Option<Pending<S>>,
-}
-
-impl<S: LogSink> http_body::Body for LoggedBody<S> {
-    type Data = Bytes;
-    type Error = Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
-        let this = self.get_mut();
-        let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
-        match &frame {
-            Some(Ok(frame)) => {
-                if let (Some(data), Some(pending)) = (frame.data_ref(), &mut this.pending) {
-                    *pending.record.bytes.get_or_insert(0) += data.len() as u64;
-                }
-                if this.inner.is_end_stream() {
-                    finish(&mut this.pending, Outcome::Complete);
-                }
-            }
-            Some(Err(_)) => finish(&mut this.pending, Outcome::BodyError),
-            None => finish(&mut this.pending, Outcome::Complete),
-        }
-        Poll::Ready(frame)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl<S: LogSink> Drop for LoggedBody<S> {
-    fn drop(&mut self) {
-        let outcome = if http_body::Body::is_end_stream(&self.inner) {
-            Outcome::Complete
-        } else {
-            Outcome::Aborted
-        };
-        finish(&mut self.pending, outcome);
     }
 }
 
