@@ -125,6 +125,10 @@ fn main() -> ExitCode {
         ("direct::stray_prints_go_to_stderr", direct_stray_print),
         ("direct::connection_facts_and_httpoxy", direct_env),
         ("lighttpd::get_post_head_statuses_and_streams", lighttpd_all),
+        (
+            "cgi_app::the_gateway_runs_under_paste_cgis_own_cgi_app",
+            under_cgi_app,
+        ),
     ];
     run_tests(tests)
 }
@@ -410,6 +414,70 @@ fn direct_env() {
         "scheme=https remote=Some(192.0.2.7) user=Some(\"alice\") proxy_header=false \
          gateway=Some(\"CGI/1.1\") host=Some(\"localhost:8443\")\n"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Under CgiApp: paste-cgi on both sides of CGI.
+
+fn under_cgi_app() {
+    use paste_cgi::CgiApp;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let app = CgiApp::new(std::env::current_exe().unwrap());
+        let call = |req: Request| {
+            let app = app.clone();
+            async move {
+                let response = app.call(req).await.unwrap_or_else(Error::into_response);
+                let status = response.status().as_u16();
+                let body = response.into_body().to_bytes(64 << 20).await.unwrap();
+                (status, body)
+            }
+        };
+
+        let req = Request::get("/hello/world?x=1")
+            .header("x-greeting", "hallo")
+            .body(Body::empty())
+            .unwrap();
+        let (status, body) = call(req).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            std::str::from_utf8(&body).unwrap(),
+            "method: GET\nscript_name: \npath_info: /hello/world\n\
+             query: x=1\nx-greeting: hallo\nbody: 0 bytes\n"
+        );
+
+        let req = Request::post("/x/echo")
+            .header("content-length", "4")
+            .body(Body::from("ping"))
+            .unwrap();
+        assert_eq!(call(req).await, (200, Bytes::from("ping")));
+
+        let req = Request::get("/x/status/418").body(Body::empty()).unwrap();
+        assert_eq!(call(req).await.0, 418);
+        let req = Request::get("/x/panic").body(Body::empty()).unwrap();
+        assert_eq!(call(req).await.0, 500);
+
+        // httpoxy on both sides: CgiApp never sets HTTP_PROXY, and the
+        // gateway would not make a header of it anyway.
+        let req = Request::get("/x/env")
+            .header("proxy", "http://evil.example:8080")
+            .body(Body::empty())
+            .unwrap();
+        let (status, body) = call(req).await;
+        assert_eq!(status, 200);
+        let text = std::str::from_utf8(&body).unwrap();
+        assert!(text.contains("proxy_header=false"), "{text}");
+        assert!(text.contains("gateway=Some(\"CGI/1.1\")"), "{text}");
+
+        // 3 MB of unknown length: streamed by the gateway, then by CgiApp.
+        let req = Request::get("/x/big/3000000").body(Body::empty()).unwrap();
+        let (status, body) = call(req).await;
+        assert_eq!((status, body.len()), (200, 3_000_000));
+    });
 }
 
 // ---------------------------------------------------------------------------
