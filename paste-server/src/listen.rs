@@ -5,8 +5,10 @@
 //! Two steps, as in `Server`: a [`Bound`] socket is taken before anything
 //! runs (so that a port in use is an error at once, and port 0's real
 //! port is known), then turned into a [`Listener`] on the tokio runtime,
-//! which accepts [`Stream`]s. A [`Handle`](crate::Handle) says when to
-//! stop accepting.
+//! which accepts [`Stream`]s. A [`Handle`] says when to
+//! stop accepting. [`Listener::serve_connections`] is the whole accept
+//! loop `Server` runs — a task per connection, a connection limit, the
+//! drain at shutdown — for a protocol of your own; below, the bare steps.
 //!
 //! ```
 //! use paste_server::Handle;
@@ -45,14 +47,21 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
+use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http::uri::Scheme;
 use paste_core::ConnectionInfo;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::Handle;
 
 /// The listen backlog: enough for bursts of thousands of connections.
 const BACKLOG: i32 = 1024;
@@ -407,6 +416,109 @@ impl Listener {
                 Ok((Stream::Unix(stream), Accepted { remote, local }))
             }
         }
+    }
+}
+
+impl Listener {
+    /// The accept loop every server of the family runs: accepts connections
+    /// until `handle` starts shutting down, each served by the future
+    /// `serve` makes of it, on a task of its own, while at most
+    /// `max_connections` are open — one over the limit goes to the future
+    /// `refuse` makes of it instead. Then it closes the listening socket
+    /// (removing a socket file it made) and waits for the open connections
+    /// to finish, up to `drain_timeout` or until [`Handle::stop_now`], and
+    /// drops those still open. Failed accepts (out of file descriptors and
+    /// the like) are logged and retried after a short pause.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use paste_server::Handle;
+    /// use paste_server::listen::{Bound, Listener};
+    /// use tokio::io::AsyncWriteExt;
+    ///
+    /// # #[tokio::main] async fn main() -> std::io::Result<()> {
+    /// let bound = Bound::tcp("127.0.0.1:0")?;
+    /// let addr = bound.local_addr().unwrap();
+    /// let listener = Listener::from_bound(bound)?;
+    /// let handle = Handle::new();
+    /// let stop = handle.clone();
+    /// let greeter = tokio::spawn(async move {
+    ///     let serve = |mut stream: paste_server::listen::Stream, _| async move {
+    ///         let _ = stream.write_all(b"hello\n").await;
+    ///     };
+    ///     let refuse = |_| async {};
+    ///     listener
+    ///         .serve_connections(&stop, 100, Duration::from_secs(5), serve, refuse)
+    ///         .await;
+    /// });
+    /// let mut client = tokio::net::TcpStream::connect(addr).await?;
+    /// let mut greeting = String::new();
+    /// tokio::io::AsyncReadExt::read_to_string(&mut client, &mut greeting).await?;
+    /// assert_eq!(greeting, "hello\n");
+    /// handle.shutdown();
+    /// greeter.await.unwrap();
+    /// # Ok(()) }
+    /// ```
+    pub async fn serve_connections<S, SF, R, RF>(
+        self,
+        handle: &Handle,
+        max_connections: usize,
+        drain_timeout: Duration,
+        mut serve: S,
+        mut refuse: R,
+    ) where
+        S: FnMut(Stream, Accepted) -> SF,
+        SF: Future<Output = ()> + Send + 'static,
+        R: FnMut(Stream) -> RF,
+        RF: Future<Output = ()> + Send + 'static,
+    {
+        let permits = Arc::new(Semaphore::new(max_connections.max(1)));
+        let mut connections = JoinSet::new();
+        let mut shutting_down = std::pin::pin!(handle.shutting_down());
+        loop {
+            let accepted = tokio::select! {
+                biased;
+                () = &mut shutting_down => break,
+                accepted = self.accept() => accepted,
+            };
+            while connections.try_join_next().is_some() {}
+            let (stream, accepted) = match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: back off a
+                    // little instead of spinning.
+                    tracing::error!("accept failed: {err}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+                tracing::warn!("refusing a connection: {max_connections} connections are open");
+                tokio::spawn(refuse(stream));
+                continue;
+            };
+            let connection = serve(stream, accepted);
+            connections.spawn(async move {
+                let _permit = permit;
+                connection.await;
+            });
+        }
+
+        drop(self); // from here on, new connections are refused
+        while connections.try_join_next().is_some() {}
+        let open = connections.len();
+        if open > 0 {
+            tracing::info!("waiting for {open} open connection(s) to finish");
+        }
+        let drained = async { while connections.join_next().await.is_some() {} };
+        tokio::select! {
+            () = drained => {}
+            () = tokio::time::sleep(drain_timeout) => {
+                tracing::warn!("drain timeout: closing {} connection(s)", connections.len());
+            }
+            () = handle.stopping() => {}
+        }
+        connections.shutdown().await;
     }
 }
 

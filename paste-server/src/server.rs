@@ -12,12 +12,10 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use paste_core::App;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use crate::conn::{Shared, serve_connection};
-use crate::listen::{Bound, ListenAddr, Listener, Stream};
-use crate::shutdown::{Handle, Phase, on_signals};
+use crate::listen::{Accepted, Bound, ListenAddr, Listener, Stream};
+use crate::shutdown::{Handle, on_signals};
 
 /// The limits a server enforces on its clients. Every one has a default
 /// fit for a public server and a setter on [`Server`].
@@ -316,75 +314,37 @@ impl Server {
         let signals = self
             .signals
             .then(|| tokio::spawn(on_signals(handle.clone())));
-        let mut phase = handle.subscribe();
         let listener = Listener::from_bound(self.bound)?;
         tracing::info!("serving on {url}");
-
-        let permits = Arc::new(Semaphore::new(limits.max_connections));
-        let mut connections = JoinSet::new();
-        loop {
-            let accepted = tokio::select! {
-                biased;
-                _ = phase.wait_for(|p| *p != Phase::Running) => break,
-                accepted = listener.accept() => accepted,
-            };
-            while connections.try_join_next().is_some() {}
-            let (stream, info) = match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    // Out of file descriptors and the like: back off a
-                    // little instead of spinning.
-                    tracing::error!("accept failed: {err}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let info = info.with_scheme(scheme.clone());
-            let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                tracing::warn!(
-                    "refusing a connection: {} connections are open",
-                    limits.max_connections
-                );
-                refuse(stream);
-                continue;
-            };
+        let serve = |stream: Stream, accepted: Accepted| {
+            let info = accepted.with_scheme(scheme.clone());
             let shared = Arc::clone(&shared);
-            let phase = phase.clone();
+            let phase = handle.subscribe();
             #[cfg(feature = "tls")]
-            if let Some(tls) = &tls {
-                let tls = tls.clone();
-                connections.spawn(async move {
-                    let _permit = permit;
+            let tls = tls.clone();
+            async move {
+                #[cfg(feature = "tls")]
+                if let Some(tls) = tls {
                     let timeout = shared.limits.header_read_timeout;
                     match tokio::time::timeout(timeout, tls.accept(stream)).await {
                         Ok(Ok(stream)) => serve_connection(stream, shared, info, phase).await,
                         Ok(Err(err)) => tracing::debug!("TLS handshake failed: {err}"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
-                });
-                continue;
-            }
-            connections.spawn(async move {
-                let _permit = permit;
+                    return;
+                }
                 serve_connection(stream, shared, info, phase).await;
-            });
-        }
-
-        drop(listener); // from here on, new connections are refused
-        while connections.try_join_next().is_some() {}
-        let open = connections.len();
-        if open > 0 {
-            tracing::info!("waiting for {open} open connection(s) to finish");
-        }
-        let drained = async { while connections.join_next().await.is_some() {} };
-        tokio::select! {
-            () = drained => {}
-            () = tokio::time::sleep(limits.drain_timeout) => {
-                tracing::warn!("drain timeout: closing {} connection(s)", connections.len());
             }
-            _ = phase.wait_for(|p| *p == Phase::Stopping) => {}
-        }
-        connections.shutdown().await;
+        };
+        listener
+            .serve_connections(
+                &handle,
+                limits.max_connections,
+                limits.drain_timeout,
+                serve,
+                refuse,
+            )
+            .await;
         if let Some(signals) = signals {
             signals.abort();
         }
@@ -395,16 +355,13 @@ impl Server {
 
 /// Tells a client over the connection limit so, and closes. (A TLS client
 /// cannot read the plain answer; it just sees the connection close.)
-fn refuse(stream: Stream) {
-    tokio::spawn(async move {
-        let mut stream = stream;
-        let reply = b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\
-            content-type: text/plain; charset=utf-8\r\ncontent-length: 20\r\n\
-            retry-after: 1\r\n\r\ntoo many connections";
-        let _ = tokio::time::timeout(Duration::from_millis(500), async {
-            stream.write_all(reply).await?;
-            stream.shutdown().await
-        })
-        .await;
-    });
+async fn refuse(mut stream: Stream) {
+    let reply = b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\
+        content-type: text/plain; charset=utf-8\r\ncontent-length: 20\r\n\
+        retry-after: 1\r\n\r\ntoo many connections";
+    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+        stream.write_all(reply).await?;
+        stream.shutdown().await
+    })
+    .await;
 }

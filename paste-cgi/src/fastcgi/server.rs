@@ -4,7 +4,6 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
-use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +14,7 @@ use paste_core::{App, Body, Error, Request};
 use paste_server::Handle;
 use paste_server::listen::{Bound, Listener, Stream};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf};
-use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::proto::{
@@ -288,59 +286,18 @@ impl FastCgiServer {
         let listener = Listener::from_bound(self.bound)?;
         tracing::info!("serving FastCGI on {listen_addr}");
 
-        let permits = Arc::new(Semaphore::new(limits.max_connections));
-        let mut connections = JoinSet::new();
-        let mut shutting_down = pin!(handle.shutting_down());
-        loop {
-            let accepted = tokio::select! {
-                biased;
-                () = &mut shutting_down => break,
-                accepted = listener.accept() => accepted,
-            };
-            while connections.try_join_next().is_some() {}
-            let stream = match accepted {
-                Ok((stream, _)) => stream,
-                Err(err) => {
-                    // Out of file descriptors and the like: back off a
-                    // little instead of spinning.
-                    tracing::error!("accept failed: {err}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                tracing::warn!(
-                    "refusing a connection: {} connections are open",
-                    limits.max_connections
-                );
-                tokio::spawn(refuse(stream));
-                continue;
-            };
-            let shared = Arc::clone(&shared);
-            let handle = handle.clone();
-            connections.spawn(async move {
-                let _permit = permit;
-                serve_connection(stream, shared, handle).await;
-            });
-        }
-
-        // From here on, new connections are refused, and a socket file the
-        // server made is gone.
-        drop(listener);
-        while connections.try_join_next().is_some() {}
-        let open = connections.len();
-        if open > 0 {
-            tracing::info!("waiting for {open} open connection(s) to finish");
-        }
-        let drained = async { while connections.join_next().await.is_some() {} };
-        tokio::select! {
-            () = drained => {}
-            () = tokio::time::sleep(limits.drain_timeout) => {
-                tracing::warn!("drain timeout: closing {} connection(s)", connections.len());
-            }
-            () = handle.stopping() => {}
-        }
-        connections.shutdown().await;
+        let serve = |stream, _| serve_connection(stream, Arc::clone(&shared), handle.clone());
+        // From the end of the loop on, new connections are refused, and a
+        // socket file the server made is gone.
+        listener
+            .serve_connections(
+                &handle,
+                limits.max_connections,
+                limits.drain_timeout,
+                serve,
+                refuse,
+            )
+            .await;
         if let Some(signals) = signals {
             signals.abort();
         }
