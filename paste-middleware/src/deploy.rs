@@ -49,7 +49,7 @@ use crate::waitforit::WaitForIt;
 /// | `error_catcher` | filter-app | `debug` (local, else global) |
 /// | `auth_basic` | filter-app | `realm`, `users = user:password …` |
 /// | `auth_digest` | filter-app | `realm` (required), `users = user:password …`, `secret` for the nonces (local, else global; ≥ 32 bytes; random per process when unset), `nonce_ttl`, `algorithms = SHA-256 MD5`, `max_nonces` |
-/// | `auth_cookie` | filter-app | `secret` (required, local, else global; ≥ 32 bytes), `cookie_name`, `timeout` (a bare number is minutes, as in Paste; `none` for no limit), `secure`, `httponly`, `samesite` (`strict`/`lax`/`none`); Paste's `scanlist` and `maxlen` are ignored |
+/// | `auth_cookie` | filter-app | `secret` (required, local, else global; ≥ 32 bytes), `cookie_name`, `timeout` (a bare number is minutes, as in Paste; `none` for no limit), `secure`, `httponly`, `samesite` (`strict`/`lax`/`none`), `domain`, `path`; Paste's `scanlist` and `maxlen` are ignored |
 /// | `auth_form` | filter-app | `users = user:password …`, `template` or `template_file` (with `{action}` and `{message}`, or Paste's one `%s`); Paste's `realm` is ignored |
 /// | `auth_tkt` | filter-app | `secret` (local, else global; not blank), `cookie_name`, `secure`, `logout_path`, `include_ip`, `timeout` |
 /// | `grantip` | filter-app | `CIDR = user:role,role …`, `clobber_username` |
@@ -346,7 +346,7 @@ fn auth_cookie(app: BoxApp, global: &Conf, local: &Conf) -> Result<BoxApp, Error
     if let Some(timeout) = cookie_timeout(local)? {
         auth = auth.timeout(timeout);
     }
-    if ["secure", "httponly", "samesite"]
+    if ["secure", "httponly", "samesite", "domain", "path"]
         .iter()
         .any(|key| local.contains_key(key))
     {
@@ -374,6 +374,21 @@ fn auth_cookie(app: BoxApp, global: &Conf, local: &Conf) -> Result<BoxApp, Error
                 _ => return Err(bad(local, "samesite", "is not strict, lax or none")),
             };
             options = options.same_site(same_site);
+        }
+        // What webob would refuse when setting the cookie (a `;` in a
+        // domain, say) is refused here, at its line.
+        let check = |key: &str, options: &CookieOptions| {
+            webob::Response::new()
+                .set_cookie_with("check", "", options)
+                .map_err(|err| bad(local, key, cookie_refusal(&err)))
+        };
+        if let Some(domain) = local.get("domain") {
+            options = options.domain(domain);
+            check("domain", &options)?;
+        }
+        if let Some(path) = local.get("path") {
+            options = options.path(path);
+            check("path", &options)?;
         }
         auth = auth.options(options);
     }

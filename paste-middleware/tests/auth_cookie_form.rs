@@ -165,6 +165,31 @@ async fn logout_clears_and_https_makes_it_secure() {
     assert!(header.contains("SameSite=Lax"), "{header}");
 }
 
+#[tokio::test]
+async fn logout_expires_the_cookie_where_it_was_set() {
+    let options = webob::cookies::CookieOptions::new()
+        .path("/app")
+        .domain("example.com")
+        .http_only(true);
+    let app = CookieAuth::new(whoami(), Signer::new(SECRET).unwrap()).options(options);
+    let login = app.login_cookie("ann").unwrap();
+    let login = login.to_str().unwrap();
+    assert!(
+        login.contains("Path=/app") && login.contains("Domain=example.com"),
+        "{login}"
+    );
+
+    let logout = app.logout_cookie();
+    let logout = logout.to_str().unwrap();
+    assert!(logout.starts_with("PASTE_AUTH_COOKIE=;"), "{logout}");
+    assert!(logout.contains("Max-Age=0"), "{logout}");
+    assert!(
+        logout.contains("Path=/app"),
+        "a browser keeps a cookie of another path: {logout}"
+    );
+    assert!(logout.contains("Domain=example.com"), "{logout}");
+}
+
 // ------------------------------------------------------------------
 // Form
 // ------------------------------------------------------------------

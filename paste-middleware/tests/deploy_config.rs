@@ -579,3 +579,28 @@ async fn auth_tkt_takes_pastes_cookie_settings_and_refuses_a_blank_secret() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn auth_cookie_domain_and_path_apply_to_the_login_cookie() {
+    let ini = "[pipeline:main]\npipeline = auth form test\n\n[filter:auth]\nuse = egg:Paste#auth_cookie\n\
+               secret = thirty-two bytes of secret, or more\ndomain = example.com\npath = /app\n\n\
+               [filter:form]\nuse = egg:Paste#auth_form\nusers = ann:pw\n\n\
+               [app:test]\nuse = egg:Paste#test\n";
+    let (_dir, app) = load_ini(ini, "main", &[]);
+    let app = app.unwrap();
+    let (status, headers, _) = call(&app, login("/app", "username=ann&password=pw")).await;
+    assert_eq!(status, 200);
+    let set_cookie = headers["set-cookie"].to_str().unwrap();
+    assert!(
+        set_cookie.contains("Domain=example.com") && set_cookie.contains("Path=/app"),
+        "{set_cookie}"
+    );
+
+    let bad = ini.replace("domain = example.com", "domain = bad;domain");
+    let (_dir, app) = load_ini(&bad, "main", &[]);
+    let err = app.expect_err("a domain with ';'").to_string();
+    assert!(
+        err.contains("site.ini:7 [filter:auth]: bad setting domain = \"bad;domain\""),
+        "{err}"
+    );
+}

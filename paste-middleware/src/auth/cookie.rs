@@ -113,10 +113,21 @@ impl<A: App> CookieAuth<A> {
         Ok(take_set_cookie(response))
     }
 
-    /// The `Set-Cookie` value that logs the user out.
+    /// The `Set-Cookie` value that logs the user out: the cookie emptied
+    /// and expired, with the same `Path` and `Domain` it was set with (a
+    /// browser only drops a cookie whose path and domain match).
     pub fn logout_cookie(&self) -> HeaderValue {
+        let expired = self
+            .options
+            .clone()
+            .max_age(Duration::ZERO)
+            .expires(std::time::SystemTime::UNIX_EPOCH);
         let mut response = webob::Response::new();
-        response.delete_cookie(&self.cookie_name, None, None);
+        if let Err(err) = response.set_cookie_with(&self.cookie_name, "", &expired) {
+            // The name and options were accepted for the login cookie, so
+            // this can't happen; say so if it does.
+            tracing::warn!("no logout cookie: {err}");
+        }
         take_set_cookie(response)
     }
 
