@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fastcgi_support::{
-    CountingProxy, END_REQUEST, PARAMS, STDERR, STDIN, STDOUT, checksum, decode_pairs, pattern,
-    record, start, test_app,
+    CountingProxy, END_REQUEST, Logs, PARAMS, STDERR, STDIN, STDOUT, checksum, decode_pairs,
+    pattern, record, start, test_app,
 };
 use http_body_util::BodyExt;
 use paste_cgi::{CgiVars, FastCgiApp};
@@ -793,39 +793,6 @@ async fn many_requests_at_once_share_a_small_pool() {
     let accepted = proxy.accepted();
     assert!(accepted < 40, "{accepted} connections for 40 requests");
     server.stop().await;
-}
-
-/// Captures what is logged with `tracing` on this thread while the guard
-/// lives (a current-thread runtime runs every task on it).
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Self::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test]
