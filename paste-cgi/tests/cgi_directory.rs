@@ -2,6 +2,7 @@
 //! outside it, whatever the path tries.
 
 mod cgi_support;
+mod common;
 
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 //! them.
 
 mod cgi_support;
+mod common;
 
 use std::collections::BTreeMap;
 

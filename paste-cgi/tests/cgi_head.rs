@@ -2,6 +2,7 @@
 //! local redirects), NPH, and the heads and exits that are a 502.
 
 mod cgi_support;
+mod common;
 
 use cgi_support::{Logs, bin, call, call_err, get, script, text, vars};
 use paste_cgi::CgiApp;

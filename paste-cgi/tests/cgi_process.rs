@@ -3,6 +3,7 @@
 //! concurrency limit.
 
 mod cgi_support;
+mod common;
 
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 //! that hangs up.
 
 mod cgi_support;
+mod common;
 
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 //! done, a program that writes before it reads, and chunked uploads.
 
 mod cgi_support;
+mod common;
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

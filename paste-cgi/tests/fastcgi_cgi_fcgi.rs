@@ -3,6 +3,7 @@
 //! its whole environment as params and its stdin as STDIN, and prints the
 //! CGI response.
 
+mod common;
 mod fastcgi_support;
 
 use std::process::Stdio;

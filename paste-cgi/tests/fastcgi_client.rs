@@ -1,6 +1,7 @@
 //! FastCgiApp against paste-cgi's own FastCgiServer (a Rust-to-Rust round
 //! trip) and against responders written by hand, record by record.
 
+mod common;
 mod fastcgi_support;
 
 use std::collections::BTreeMap;
@@ -10,45 +11,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fastcgi_support::{
-    CountingProxy, END_REQUEST, Logs, PARAMS, STDERR, STDIN, STDOUT, checksum, decode_pairs,
-    pattern, record, start, test_app,
+    CountingProxy, END_REQUEST, Logs, PARAMS, PATIENCE, STDERR, STDIN, STDOUT, call, call_err,
+    checksum, decode_pairs, patiently, pattern, record, start, test_app, text,
 };
 use http_body_util::BodyExt;
 use paste_cgi::{CgiVars, FastCgiApp};
 use paste_core::http::StatusCode;
-use paste_core::{App, Body, Error, Request, RequestExt, Response, app_fn};
+use paste_core::{App, Body, Request, RequestExt, Response, app_fn};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// Anything a test waits for; only there to end a test that would hang.
-const PATIENCE: Duration = Duration::from_secs(60);
-
-async fn patiently<F: std::future::Future>(what: &str, future: F) -> F::Output {
-    tokio::time::timeout(PATIENCE, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: still waiting after {PATIENCE:?}"))
-}
-
-async fn call(app: &impl App, req: Request) -> Response {
-    match patiently("the answer", app.call(req)).await {
-        Ok(response) => response,
-        Err(err) => panic!("expected a response, got {err:#}"),
-    }
-}
-
-async fn call_err(app: &impl App, req: Request) -> Error {
-    match patiently("the answer", app.call(req)).await {
-        Ok(response) => panic!("expected an error, got {}", response.status()),
-        Err(err) => err,
-    }
-}
-
-async fn text(response: Response) -> String {
-    let bytes = patiently("the body", response.into_body().to_bytes(1 << 30))
-        .await
-        .unwrap();
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
 
 fn get(target: &str) -> Request {
     Request::get(target).body(Body::empty()).unwrap()

@@ -3,6 +3,7 @@
 //! and without `fastcgi_keep_conn`, big bodies both ways, and a client
 //! that hangs up. The HTTP requests are sent over TCP by hand.
 
+mod common;
 mod fastcgi_support;
 
 use std::net::SocketAddr;
@@ -174,73 +175,6 @@ http {{
         tcp = upstreams.tcp,
         unix = upstreams.unix.display(),
     )
-}
-
-/// An HTTP/1.1 response, de-chunked.
-#[derive(Debug)]
-struct HttpResponse {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl HttpResponse {
-    fn parse(raw: &[u8], head_only: bool) -> Self {
-        let end = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(raw)));
-        let head = std::str::from_utf8(&raw[..end]).unwrap();
-        let mut lines = head.split("\r\n");
-        let status = lines.next().unwrap()[9..12].parse().unwrap();
-        let headers: Vec<(String, String)> = lines
-            .map(|l| {
-                let (n, v) = l.split_once(':').unwrap();
-                (n.trim().to_ascii_lowercase(), v.trim().to_owned())
-            })
-            .collect();
-        let mut body = raw[end + 4..].to_vec();
-        let chunked = headers
-            .iter()
-            .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-        if chunked && !head_only {
-            body = dechunk(&body);
-        }
-        Self {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = raw
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("a chunk size");
-        let size_text = std::str::from_utf8(&raw[..line_end]).unwrap();
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
-        raw = &raw[line_end + 2..];
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&raw[..size]);
-        raw = &raw[size + 2..];
-    }
 }
 
 /// One app served three ways (TCP, Unix socket, TCP behind a counting

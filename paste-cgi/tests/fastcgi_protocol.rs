@@ -2,6 +2,7 @@
 //! specification: management records, keep-conn, roles, multiplexing,
 //! aborts, malformed input, limits and graceful shutdown.
 
+mod common;
 mod fastcgi_support;
 
 use std::time::Duration;

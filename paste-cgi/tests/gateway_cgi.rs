@@ -22,6 +22,9 @@ use paste_cgi::CgiVars;
 use paste_core::http::StatusCode;
 use paste_core::{App, Body, Bytes, Error, Request, RequestExt, Response, app_fn};
 
+mod common;
+use common::HttpResponse;
+
 #[allow(dead_code, reason = "the example's main is not called here")]
 #[path = "../examples/cgi_hello.rs"]
 mod cgi_hello;
@@ -609,74 +612,6 @@ cgi.assign = (".cgi" => "")
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
         HttpResponse::parse(&raw, method == "HEAD")
-    }
-}
-
-/// An HTTP/1.1 response, de-chunked.
-#[derive(Debug)]
-struct HttpResponse {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl HttpResponse {
-    fn parse(raw: &[u8], head_only: bool) -> Self {
-        let end = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(raw)));
-        let head = std::str::from_utf8(&raw[..end]).unwrap();
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap();
-        let status = status_line[9..12].parse().unwrap();
-        let headers: Vec<(String, String)> = lines
-            .map(|l| {
-                let (n, v) = l.split_once(':').unwrap();
-                (n.trim().to_ascii_lowercase(), v.trim().to_owned())
-            })
-            .collect();
-        let mut body = raw[end + 4..].to_vec();
-        let chunked = headers
-            .iter()
-            .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-        if chunked && !head_only {
-            body = dechunk(&body);
-        }
-        Self {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = raw
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("a chunk size");
-        let size_text = std::str::from_utf8(&raw[..line_end]).unwrap();
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
-        raw = &raw[line_end + 2..];
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&raw[..size]);
-        raw = &raw[size + 2..];
     }
 }
 

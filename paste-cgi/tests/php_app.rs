@@ -1,9 +1,10 @@
 //! PhpApp with a real php-cgi (Debian package `php-cgi`) over the test
 //! scripts of `tests/php/`.
 
+mod common;
 mod fastcgi_support;
 
-use fastcgi_support::Logs;
+use fastcgi_support::{Logs, call, call_err, patiently, text};
 
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
@@ -14,7 +15,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use paste_cgi::{FastCgiAddr, FastCgiApp, PhpApp};
 use paste_core::http::StatusCode;
-use paste_core::{App, Body, Error, Request, RequestExt, Response};
+use paste_core::{App, Body, Request, RequestExt};
 use sha2::{Digest, Sha256};
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -31,33 +32,6 @@ fn scripts() -> PathBuf {
 /// The app over `tests/php/`, with few children: many tests run at once.
 fn app() -> PhpApp {
     PhpApp::new(scripts()).php_cgi(php_cgi()).max_connections(2)
-}
-
-async fn patiently<F: std::future::Future>(what: &str, future: F) -> F::Output {
-    tokio::time::timeout(PATIENCE, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: still waiting after {PATIENCE:?}"))
-}
-
-async fn call(app: &impl App, req: Request) -> Response {
-    match patiently("the answer", app.call(req)).await {
-        Ok(response) => response,
-        Err(err) => panic!("expected a response, got {err:#}"),
-    }
-}
-
-async fn call_err(app: &impl App, req: Request) -> Error {
-    match patiently("the answer", app.call(req)).await {
-        Ok(response) => panic!("expected an error, got {}", response.status()),
-        Err(err) => err,
-    }
-}
-
-async fn text(response: Response) -> String {
-    let bytes = patiently("the body", response.into_body().to_bytes(1 << 30))
-        .await
-        .unwrap();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 async fn get_text(app: &impl App, target: &str) -> String {

@@ -2,6 +2,7 @@
 //! whole way from a socket to php-cgi and back.
 
 mod cgi_support;
+mod common;
 mod fastcgi_support;
 
 use std::path::Path;

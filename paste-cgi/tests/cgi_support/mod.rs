@@ -3,11 +3,9 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use paste_core::{App, Body, Request, Response};
@@ -15,9 +13,8 @@ use paste_server::{Handle, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The generous bound on anything a test waits for: it only has to end a
-/// test that would otherwise hang, never to judge speed.
-pub const PATIENCE: Duration = Duration::from_secs(60);
+#[allow(unused_imports, reason = "each test file uses a part")]
+pub use crate::common::{Logs, PATIENCE, dechunk, patiently};
 
 /// A test program of `tests/cgi-bin/`.
 pub fn bin(name: &str) -> PathBuf {
@@ -37,14 +34,6 @@ pub fn script(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
-}
-
-/// Runs `future`, failing the test if it takes longer than [`PATIENCE`].
-pub async fn patiently<F: Future>(what: &str, future: F) -> F::Output {
-    match tokio::time::timeout(PATIENCE, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("{what}: still waiting after {PATIENCE:?}"),
-    }
 }
 
 /// A GET request for `target`.
@@ -218,53 +207,4 @@ pub fn parse_answer(bytes: &[u8]) -> Answer {
         rest.to_vec()
     };
     Answer { status, head, body }
-}
-
-fn dechunk(mut rest: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
-        let size = std::str::from_utf8(&rest[..eol]).unwrap().trim();
-        let size = usize::from_str_radix(size, 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        let start = eol + 2;
-        out.extend_from_slice(&rest[start..start + size]);
-        rest = &rest[start + size + 2..];
-    }
-    out
-}
-
-/// Captures what is logged with `tracing` on this thread (and the tasks of
-/// a current-thread runtime) while the guard lives.
-#[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Self::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        (logs, guard)
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

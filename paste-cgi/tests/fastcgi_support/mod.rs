@@ -4,6 +4,9 @@
 
 #![allow(dead_code, reason = "each test file uses a part")]
 
+#[allow(unused_imports, reason = "each test file uses a part")]
+pub(crate) use crate::common::{HttpResponse, Logs, PATIENCE, patiently};
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -501,35 +504,26 @@ impl Drop for CountingProxy {
     }
 }
 
-/// Captures what is logged with `tracing` on this thread while the guard
-/// lives (a current-thread runtime runs every task on it).
-#[derive(Clone, Default)]
-pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    pub(crate) fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
-        let logs = Self::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
-    }
-
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+/// Calls `app`, expecting a response (not an error).
+pub(crate) async fn call(app: &impl App, req: Request) -> Response {
+    match patiently("the answer", app.call(req)).await {
+        Ok(response) => response,
+        Err(err) => panic!("expected a response, got {err:#}"),
     }
 }
 
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
+/// Calls `app`, expecting an error.
+pub(crate) async fn call_err(app: &impl App, req: Request) -> Error {
+    match patiently("the answer", app.call(req)).await {
+        Ok(response) => panic!("expected an error, got {}", response.status()),
+        Err(err) => err,
     }
+}
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// The whole body, as text.
+pub(crate) async fn text(response: Response) -> String {
+    let bytes = patiently("the body", response.into_body().to_bytes(1 << 30))
+        .await
+        .unwrap();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
