@@ -9,8 +9,7 @@ use paste_core::{Request, Response, app_fn};
 use paste_middleware::session::{
     MemoryStore, SameSite, Session, SessionData, SessionId, SessionMiddleware, Store,
 };
-use session_common::{app, call};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use session_common::{app, call, http_get};
 
 const NAME: &str = "paste_session";
 
@@ -306,34 +305,6 @@ async fn typed_values_and_the_handle_outside_the_middleware() {
     assert_eq!(first.body, "[0] new=true");
     let cookie = first.cookie(NAME).unwrap();
     assert_eq!(call(&mw, "/", Some(&cookie)).await.body, "[0, 1] new=false");
-}
-
-/// One raw HTTP/1.1 exchange; gives the status line, Set-Cookie values
-/// and the body.
-async fn http_get(
-    addr: std::net::SocketAddr,
-    path: &str,
-    cookie: Option<&str>,
-) -> (String, Vec<String>, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let cookie = cookie
-        .map(|c| format!("Cookie: {c}\r\n"))
-        .unwrap_or_default();
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{cookie}Connection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.lines();
-    let status = lines.next().unwrap().to_owned();
-    let set_cookies = lines
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-        .map(|(_, v)| v.trim().to_owned())
-        .collect();
-    (status, set_cookies, body.to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

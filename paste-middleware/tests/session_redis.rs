@@ -5,14 +5,13 @@
 
 mod session_common;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use paste_middleware::session::{RedisStore, SessionData, SessionId, SessionMiddleware, Store};
-use session_common::{app, call};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use session_common::{app, call, http_get};
 
 const NAME: &str = "paste_session";
 
@@ -345,29 +344,6 @@ fn the_debug_form_hides_the_password() {
     assert!(RedisStore::open("http://nope").is_err());
 }
 
-/// One raw HTTP/1.1 exchange: the Set-Cookie values and the body.
-async fn http_get(addr: SocketAddr, path: &str, cookie: Option<&str>) -> (Vec<String>, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let cookie = cookie
-        .map(|c| format!("Cookie: {c}\r\n"))
-        .unwrap_or_default();
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{cookie}Connection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    let set_cookies = head
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-        .map(|(_, v)| v.trim().to_owned())
-        .collect();
-    (set_cookies, body.to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_real_servers_share_sessions_over_sockets() {
     let redis = RedisServer::start();
@@ -384,10 +360,12 @@ async fn two_real_servers_share_sessions_over_sockets() {
     }
     let (one, two) = (servers[0].0, servers[1].0);
 
-    let (set_cookies, body) = http_get(one, "/set/who/carol", None).await;
+    let (status, set_cookies, body) = http_get(one, "/set/who/carol", None).await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     assert_eq!(body, "ok");
     let cookie = set_cookies[0].split(';').next().unwrap().to_owned();
-    let (set_cookies, body) = http_get(two, "/get/who", Some(&cookie)).await;
+    let (status, set_cookies, body) = http_get(two, "/get/who", Some(&cookie)).await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     assert_eq!(body, "\"carol\"");
     assert!(set_cookies.is_empty());
 

@@ -9,6 +9,7 @@ use paste_core::http::StatusCode;
 use paste_core::http::header::{COOKIE, SET_COOKIE};
 use paste_core::{App, Error, Request, Response, app_fn};
 use paste_middleware::session::Session;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// An app doing what its path says to the session:
 /// `/get/K`, `/set/K/V`, `/remove/K`, `/clear`, `/invalidate`,
@@ -126,4 +127,32 @@ pub async fn call<A: App>(app: &A, path: &str, cookie: Option<&str>) -> Answer {
         set_cookies,
         body: String::from_utf8(body.to_vec()).unwrap(),
     }
+}
+
+/// One raw HTTP/1.1 exchange; gives the status line, Set-Cookie values
+/// and the body.
+pub async fn http_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+    cookie: Option<&str>,
+) -> (String, Vec<String>, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{cookie}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().to_owned();
+    let set_cookies = lines
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.trim().to_owned())
+        .collect();
+    (status, set_cookies, body.to_owned())
 }
