@@ -1,0 +1,3 @@
+//! The `paster` binary.
+
+fn main() {}
