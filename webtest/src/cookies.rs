@@ -28,6 +28,7 @@ pub(crate) struct StoredCookie {
 /// directory. A cookie is sent when the host and path match, it has not
 /// expired, and — for a `Secure` one — the request is over `https`.
 /// `Max-Age` wins over `Expires`; an expiry in the past deletes the cookie.
+/// A `Secure` cookie set over plain `http` is ignored (RFC 6265bis).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CookieJar {
     cookies: Vec<StoredCookie>,
@@ -37,10 +38,22 @@ impl CookieJar {
     /// Stores what a `Set-Cookie` header says, for a response to a request
     /// to `host` (no port) and `path`. Malformed headers and cookies for
     /// other domains are ignored, as a browser ignores them.
-    pub(crate) fn store(&mut self, header: &str, host: &str, path: &str, now: SystemTime) {
+    pub(crate) fn store(
+        &mut self,
+        header: &str,
+        host: &str,
+        path: &str,
+        https: bool,
+        now: SystemTime,
+    ) {
         let Ok(cookie) = Cookie::parse(header) else {
             return;
         };
+        let secure = cookie.secure().unwrap_or(false);
+        if secure && !https {
+            // RFC 6265bis: only a secure origin may set a Secure cookie.
+            return;
+        }
         let host = host.to_ascii_lowercase();
         let (domain, host_only) = match cookie.domain() {
             Some(domain) if !domain.trim_start_matches('.').is_empty() => {
@@ -73,7 +86,7 @@ impl CookieJar {
             host_only,
             path,
             expires,
-            secure: cookie.secure().unwrap_or(false),
+            secure,
         };
         self.put(stored, now);
     }
@@ -194,10 +207,10 @@ mod tests {
     #[test]
     fn domain_and_path_rules() {
         let mut jar = CookieJar::default();
-        jar.store("a=1; Domain=example.org", "www.example.org", "/", now());
-        jar.store("b=2", "www.example.org", "/shop/cart", now());
-        jar.store("c=3; Domain=other.org", "www.example.org", "/", now());
-        jar.store("d=4; Domain=ample.org", "www.example.org", "/", now());
+        jar.store("a=1; Domain=example.org", "www.example.org", "/", false, now());
+        jar.store("b=2", "www.example.org", "/shop/cart", false, now());
+        jar.store("c=3; Domain=other.org", "www.example.org", "/", false, now());
+        jar.store("d=4; Domain=ample.org", "www.example.org", "/", false, now());
         assert_eq!(
             jar.header_for("example.org", "/", false, now()).as_deref(),
             Some("a=1")
@@ -223,8 +236,8 @@ mod tests {
     #[test]
     fn localhost_and_ip_hosts() {
         let mut jar = CookieJar::default();
-        jar.store("spam=eggs; Domain=localhost", "localhost", "/", now());
-        jar.store("ip=1; Domain=0.0.1", "127.0.0.1", "/", now());
+        jar.store("spam=eggs; Domain=localhost", "localhost", "/", false, now());
+        jar.store("ip=1; Domain=0.0.1", "127.0.0.1", "/", false, now());
         assert_eq!(
             jar.header_for("localhost", "/", false, now()).as_deref(),
             Some("spam=eggs")
@@ -236,14 +249,16 @@ mod tests {
     fn expiry_and_secure() {
         let mut jar = CookieJar::default();
         let t = now();
-        jar.store("s=1; Secure", "localhost", "/", t);
+        jar.store("s=1; Secure", "localhost", "/", true, t);
+        jar.store("http=1; Secure", "localhost", "/", false, t);
         jar.store(
             "old=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
             "localhost",
             "/",
+            false,
             t,
         );
-        jar.store("short=1; Max-Age=10", "localhost", "/", t);
+        jar.store("short=1; Max-Age=10", "localhost", "/", false, t);
         assert_eq!(
             jar.header_for("localhost", "/", false, t).as_deref(),
             Some("short=1")
@@ -255,7 +270,7 @@ mod tests {
         let later = t + Duration::from_secs(11);
         assert_eq!(jar.header_for("localhost", "/", false, later), None);
         assert!(!jar.values(later).contains_key("short"));
-        jar.store("s=gone; Max-Age=0", "localhost", "/", t);
+        jar.store("s=gone; Max-Age=0", "localhost", "/", true, t);
         assert_eq!(
             jar.header_for("localhost", "/", true, t).as_deref(),
             Some("short=1")

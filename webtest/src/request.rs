@@ -365,7 +365,7 @@ impl TestRequest {
             let message = bad_status(&result, status, &expect);
             return Err(fail(ErrorKind::BadStatus, message).with_response(result));
         }
-        store_cookies(&app, result.headers(), &host, &path);
+        store_cookies(&app, result.headers(), &host, &path, url.starts_with("https:"));
         Ok(result)
     }
 
@@ -516,12 +516,12 @@ fn check_header(name: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn store_cookies(app: &TestApp, headers: &HeaderMap, host: &str, path: &str) {
+fn store_cookies(app: &TestApp, headers: &HeaderMap, host: &str, path: &str, https: bool) {
     let now = SystemTime::now();
     let mut state = app.state();
     for value in headers.get_all(http::header::SET_COOKIE) {
         if let Ok(value) = value.to_str() {
-            state.jar.store(value, host, path, now);
+            state.jar.store(value, host, path, https, now);
         }
     }
 }
