@@ -207,10 +207,28 @@ mod tests {
     #[test]
     fn domain_and_path_rules() {
         let mut jar = CookieJar::default();
-        jar.store("a=1; Domain=example.org", "www.example.org", "/", false, now());
+        jar.store(
+            "a=1; Domain=example.org",
+            "www.example.org",
+            "/",
+            false,
+            now(),
+        );
         jar.store("b=2", "www.example.org", "/shop/cart", false, now());
-        jar.store("c=3; Domain=other.org", "www.example.org", "/", false, now());
-        jar.store("d=4; Domain=ample.org", "www.example.org", "/", false, now());
+        jar.store(
+            "c=3; Domain=other.org",
+            "www.example.org",
+            "/",
+            false,
+            now(),
+        );
+        jar.store(
+            "d=4; Domain=ample.org",
+            "www.example.org",
+            "/",
+            false,
+            now(),
+        );
         assert_eq!(
             jar.header_for("example.org", "/", false, now()).as_deref(),
             Some("a=1")
@@ -236,7 +254,13 @@ mod tests {
     #[test]
     fn localhost_and_ip_hosts() {
         let mut jar = CookieJar::default();
-        jar.store("spam=eggs; Domain=localhost", "localhost", "/", false, now());
+        jar.store(
+            "spam=eggs; Domain=localhost",
+            "localhost",
+            "/",
+            false,
+            now(),
+        );
         jar.store("ip=1; Domain=0.0.1", "127.0.0.1", "/", false, now());
         assert_eq!(
             jar.header_for("localhost", "/", false, now()).as_deref(),

@@ -11,7 +11,7 @@ use scraper::{ElementRef, Html, Selector};
 /// ```
 /// use webtest::Link;
 ///
-/// let link = Link::text("^Next").href(r"page=\d+$").index(1);
+/// let link = Link::text("^Next").and_href(r"page=\d+$").index(1);
 /// # let _ = link;
 /// ```
 ///

@@ -365,7 +365,13 @@ impl TestRequest {
             let message = bad_status(&result, status, &expect);
             return Err(fail(ErrorKind::BadStatus, message).with_response(result));
         }
-        store_cookies(&app, result.headers(), &host, &path, url.starts_with("https:"));
+        store_cookies(
+            &app,
+            result.headers(),
+            &host,
+            &path,
+            url.starts_with("https:"),
+        );
         Ok(result)
     }
 

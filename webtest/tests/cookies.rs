@@ -71,7 +71,9 @@ async fn set_cookie_adds_one_for_the_app_host() {
 #[tokio::test]
 async fn domain_localhost_works() {
     let app = cookie_app();
-    app.get("/").param("set", "spam=eggs; Domain=localhost").await;
+    app.get("/")
+        .param("set", "spam=eggs; Domain=localhost")
+        .await;
     assert_eq!(app.get("/").await.text(), "spam=eggs");
 }
 
@@ -80,14 +82,25 @@ async fn domains_paths_expiry_and_secure() {
     let app = cookie_app();
     app.set_host("www.example.org");
     app.get("/shop/cart").param("set", "dir=1").await; // Path defaults to /shop
-    app.get("/").param("set", "parent=1; Domain=.example.org").await;
-    app.get("/").param("set", "foreign=1; Domain=other.org").await;
-    app.get("/").param("set", "old=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT").await;
+    app.get("/")
+        .param("set", "parent=1; Domain=.example.org")
+        .await;
+    app.get("/")
+        .param("set", "foreign=1; Domain=other.org")
+        .await;
+    app.get("/")
+        .param("set", "old=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT")
+        .await;
     app.get("/").param("set", "sec=1; Secure").await; // not over http
-    app.get("https://www.example.org/").param("set", "sec=1; Secure").await;
+    app.get("https://www.example.org/")
+        .param("set", "sec=1; Secure")
+        .await;
     app.get("/").param("set", "soon=1; Max-Age=3600").await;
 
-    assert_eq!(app.get("/shop/item").await.text(), "dir=1; parent=1; soon=1");
+    assert_eq!(
+        app.get("/shop/item").await.text(),
+        "dir=1; parent=1; soon=1"
+    );
     assert_eq!(app.get("/shopping").await.text(), "parent=1; soon=1");
     assert_eq!(
         app.get("https://www.example.org/shop").await.text(),

@@ -46,11 +46,7 @@ fn shop() -> impl App {
             }
             ("POST", "/add") => {
                 let form = req.post().await?.clone();
-                let mut line = format!(
-                    "{} x {}",
-                    form.get_one("qty")?,
-                    form.get_one("item")?
-                );
+                let mut line = format!("{} x {}", form.get_one("qty")?, form.get_one("item")?);
                 if form.get("gift").is_some() {
                     line.push_str(" (gift)");
                 }
@@ -114,10 +110,15 @@ async fn log_in_fill_a_cart_and_log_out() {
 
     // Adding to the cart: a POST answered by 303, then the cart page.
     let mut add = app.get("/shop/").await.form_by_id("add");
-    add.select("item", "pear").set("qty", "3").check("gift", true);
+    add.select("item", "pear")
+        .set("qty", "3")
+        .check("gift", true);
     let redirect = add.submit_with("add").await;
     assert_eq!(redirect.status(), StatusCode::SEE_OTHER);
-    assert_eq!(redirect.location().as_deref(), Some("http://localhost/shop/"));
+    assert_eq!(
+        redirect.location().as_deref(),
+        Some("http://localhost/shop/")
+    );
     let page = redirect.follow().await;
     assert_eq!(cart(&page), ["3 x pear (gift)"]);
 
@@ -128,7 +129,10 @@ async fn log_in_fill_a_cart_and_log_out() {
     assert_eq!(page.url(), "http://localhost/shop/");
 
     // The session and the login outlive the page.
-    assert_eq!(cart(&app.get("/shop/").await), ["3 x pear (gift)", "1 x apple"]);
+    assert_eq!(
+        cart(&app.get("/shop/").await),
+        ["3 x pear (gift)", "1 x apple"]
+    );
 
     // Logging out clears both and goes home.
     let home = page.click("Log out").await.follow().await;

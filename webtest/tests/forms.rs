@@ -90,12 +90,20 @@ fn pairs(value: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
 fn owned(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    items
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
 }
 
 #[tokio::test]
@@ -122,8 +130,24 @@ async fn fields_are_parsed_with_their_values() {
     assert_eq!(
         form.field_names(),
         [
-            "__start__", "name", "secret", "mail", "age", "bio", "color", "tags", "size",
-            "between", "news", "terms", "pets", "off", "action", "go", "__end__", "outside"
+            "__start__",
+            "name",
+            "secret",
+            "mail",
+            "age",
+            "bio",
+            "color",
+            "tags",
+            "size",
+            "between",
+            "news",
+            "terms",
+            "pets",
+            "off",
+            "action",
+            "go",
+            "__end__",
+            "outside"
         ]
     );
     assert_eq!(form.get("name").as_deref(), Some("Ann"));
@@ -139,7 +163,11 @@ async fn fields_are_parsed_with_their_values() {
     assert!(form.is_checked("news"));
     assert_eq!(form.get("terms"), None);
     assert_eq!(form.get_all("pets"), ["dog"]);
-    assert_eq!(form.get("action"), None, "a submit button sends only when pressed");
+    assert_eq!(
+        form.get("action"),
+        None,
+        "a submit button sends only when pressed"
+    );
     assert_eq!(form.get("outside").as_deref(), Some("linked"));
 }
 
@@ -233,7 +261,9 @@ async fn force_value_takes_what_the_field_would_not() {
     assert_eq!(form.get("color").as_deref(), Some("purple"));
     form.set("color", "g"); // a normal set clears the forced value
     assert_eq!(form.get("color").as_deref(), Some("g"));
-    form.force_value("size", "xl").force_value("tags", "z").force_value("terms", "agreed");
+    form.force_value("size", "xl")
+        .force_value("tags", "z")
+        .force_value("terms", "agreed");
     assert_eq!(form.get("size").as_deref(), Some("xl"));
     assert_eq!(form.get_all("tags"), ["z"]);
     assert_eq!(form.get("terms").as_deref(), Some("agreed"));
@@ -254,13 +284,19 @@ async fn several_submit_buttons() {
         let fields = pairs(&seen["fields"]);
         assert!(fields.contains(&owned(&[pair])[0]), "{fields:?}");
         assert_eq!(
-            fields.iter().filter(|(k, _)| k == "action" || k == "go").count(),
+            fields
+                .iter()
+                .filter(|(k, _)| k == "action" || k == "go")
+                .count(),
             1,
             "only the pressed button is sent: {fields:?}"
         );
     }
     assert_eq!(
-        form.submit_fields(Some("action")).iter().filter(|(k, _)| k == "action").count(),
+        form.submit_fields(Some("action"))
+            .iter()
+            .filter(|(k, _)| k == "action")
+            .count(),
         1
     );
 }
@@ -268,7 +304,9 @@ async fn several_submit_buttons() {
 #[tokio::test]
 #[should_panic(expected = "no submit button \"action\" with the value \"delete\"")]
 async fn pressing_a_missing_button_fails() {
-    let _ = everything(&app()).await.submit_with_value("action", "delete");
+    let _ = everything(&app())
+        .await
+        .submit_with_value("action", "delete");
 }
 
 #[tokio::test]
@@ -311,10 +349,18 @@ async fn file_fields_upload_as_multipart() {
     let mut form = app.get("/forms").await.form_by_id("files");
     form.set_file("photo", Upload::new("ignored", "cat.jpg", &b"JPEG"[..]))
         .add_file("more", Upload::new("", "a.txt", "aaa"))
-        .add_file("more", Upload::new("", "b.txt", "bbb").with_content_type("text/x-b"));
+        .add_file(
+            "more",
+            Upload::new("", "b.txt", "bbb").with_content_type("text/x-b"),
+        );
     assert_eq!(form.get("photo").as_deref(), Some("cat.jpg"));
     let seen: Value = form.submit().await.json();
-    assert!(seen["headers"]["content-type"].as_str().unwrap().starts_with("multipart/form-data"));
+    assert!(
+        seen["headers"]["content-type"]
+            .as_str()
+            .unwrap()
+            .starts_with("multipart/form-data")
+    );
     assert_eq!(pairs(&seen["fields"]), owned(&[("title", "Photos")]));
     let files = seen["files"].as_array().unwrap();
     let got: Vec<(&str, &str, &str, &str)> = files
@@ -354,8 +400,14 @@ async fn put_and_delete_forms_use_their_method() {
     assert_eq!(seen["method"], "DELETE");
     assert_eq!(seen["path"], "/items/7");
     // webob reads form bodies of POST, PUT and PATCH only; the body is sent.
-    assert_eq!(seen["headers"]["content-type"], "application/x-www-form-urlencoded");
-    assert_eq!(seen["headers"]["content-length"], "reason=old".len().to_string());
+    assert_eq!(
+        seen["headers"]["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(
+        seen["headers"]["content-length"],
+        "reason=old".len().to_string()
+    );
     // No action: the page's own URL.
     let put = res.form_by_id("put").submit().await;
     assert_eq!(put.url(), "http://localhost/forms");

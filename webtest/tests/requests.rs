@@ -13,12 +13,20 @@ fn pairs(value: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
 fn owned(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    items
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
 }
 
 #[tokio::test]
@@ -36,7 +44,10 @@ async fn get_with_params_appends_to_the_query_and_drops_the_fragment() {
         owned(&[("x", "1"), ("q", "rust web"), ("é", "ü&")])
     );
     assert_eq!(seen["headers"]["host"], "localhost");
-    assert_eq!(res.url(), "http://localhost/search?x=1&q=rust+web&%C3%A9=%C3%BC%26");
+    assert_eq!(
+        res.url(),
+        "http://localhost/search?x=1&q=rust+web&%C3%A9=%C3%BC%26"
+    );
 }
 
 #[tokio::test]
@@ -93,10 +104,18 @@ async fn uploads_make_a_multipart_form() {
         .upload(Upload::new("empty", "", Vec::new()).with_content_type("text/plain"))
         .await
         .json();
-    assert!(seen["content_type"].as_str().unwrap().starts_with("multipart/form-data"));
+    assert!(
+        seen["content_type"]
+            .as_str()
+            .unwrap()
+            .starts_with("multipart/form-data")
+    );
     // An empty file field sends `filename=""`, as browsers do; webob reads
     // it as an empty field, as cgi did.
-    assert_eq!(pairs(&seen["fields"]), owned(&[("title", "Holiday"), ("empty", "")]));
+    assert_eq!(
+        pairs(&seen["fields"]),
+        owned(&[("title", "Holiday"), ("empty", "")])
+    );
     let files = seen["files"].as_array().unwrap();
     assert_eq!(files[0]["field"], "photo");
     assert_eq!(files[0]["filename"], "me.png");
@@ -137,7 +156,12 @@ async fn json_bodies_raw_bodies_and_content_types() {
         .content_type("multipart/form-data")
         .await
         .json();
-    assert!(seen["headers"]["content-type"].as_str().unwrap().starts_with("multipart/form-data; boundary="));
+    assert!(
+        seen["headers"]["content-type"]
+            .as_str()
+            .unwrap()
+            .starts_with("multipart/form-data; boundary=")
+    );
     assert_eq!(pairs(&seen["fields"]), owned(&[("k", "v")]));
 }
 
@@ -145,7 +169,8 @@ async fn json_bodies_raw_bodies_and_content_types() {
 async fn headers_xhr_and_the_extra_environ() {
     let app = TestApp::new(common::echo());
     let peer: SocketAddr = "10.1.2.3:4567".parse().unwrap();
-    app.set_header("accept-language", "fr").set_remote_user(Some("ann"));
+    app.set_header("accept-language", "fr")
+        .set_remote_user(Some("ann"));
     let seen: Value = app
         .get("/env")
         .header("x-custom", "yes")
@@ -176,7 +201,10 @@ async fn headers_xhr_and_the_extra_environ() {
     assert_eq!(seen["remote_user"], "bob");
 
     // App-level settings.
-    app.set_remote_user(None).set_remote_addr(peer).set_https(true).set_host("h.test");
+    app.set_remote_user(None)
+        .set_remote_addr(peer)
+        .set_https(true)
+        .set_host("h.test");
     let seen: Value = app.get("/").await.json();
     assert_eq!(seen["remote_user"], Value::Null);
     assert_eq!(seen["remote_addr"], "10.1.2.3:4567");
@@ -186,7 +214,12 @@ async fn headers_xhr_and_the_extra_environ() {
 #[tokio::test]
 async fn bad_request_input_is_an_error_not_a_panic() {
     let app = TestApp::new(common::echo());
-    let err = app.get("/").header("bad header", "x").send().await.unwrap_err();
+    let err = app
+        .get("/")
+        .header("bad header", "x")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Request);
     assert!(err.to_string().contains("bad header name"), "{err}");
     let err = app.get("/").header("x", "a\nb").send().await.unwrap_err();
@@ -235,7 +268,8 @@ async fn status_expectations() {
         let code: u16 = req.uri().path()[1..].parse().unwrap_or(200);
         let mut res = Response::new(format!("status {code}").into());
         *res.status_mut() = StatusCode::from_u16(code).unwrap();
-        res.headers_mut().insert("content-type", "text/plain".parse().unwrap());
+        res.headers_mut()
+            .insert("content-type", "text/plain".parse().unwrap());
         if res.status().is_redirection() {
             res.headers_mut().insert("location", "/".parse().unwrap());
         }
@@ -244,7 +278,10 @@ async fn status_expectations() {
     assert_eq!(app.get("/200").await.status(), 200);
     assert_eq!(app.get("/302").await.status(), 302);
     assert_eq!(app.get("/404").status(404).await.status(), 404);
-    assert_eq!(app.get("/404").status(StatusCode::NOT_FOUND).await.status(), 404);
+    assert_eq!(
+        app.get("/404").status(StatusCode::NOT_FOUND).await.status(),
+        404
+    );
     app.get("/404").status("4*").await;
     app.get("/404").status("404 Not Found").await;
     app.get("/503").status([500, 503]).await;
@@ -257,11 +294,22 @@ async fn status_expectations() {
     let err = app.get("/404?x=1").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BadStatus);
     let message = err.to_string();
-    assert!(message.contains("Bad response: 404 Not Found (not 2xx or 3xx)"), "{message}");
-    assert!(message.contains("GET http://localhost/404?x=1"), "{message}");
+    assert!(
+        message.contains("Bad response: 404 Not Found (not 2xx or 3xx)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("GET http://localhost/404?x=1"),
+        "{message}"
+    );
     assert!(message.contains("status 404"), "{message}");
     assert_eq!(err.response().unwrap().status(), 404);
-    let err = app.post("/200").status([400, 500]).send().await.unwrap_err();
+    let err = app
+        .post("/200")
+        .status([400, 500])
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("(not one of 400, 500)"), "{err}");
     let err = app.get("/200").status("2?1*").send().await.unwrap_err();
     assert!(err.to_string().contains("(not \"2?1*\")"), "{err}");
@@ -299,7 +347,9 @@ async fn app_errors_and_panics_surface_with_their_chain() {
     let err = app.get("/error").send().await.unwrap_err();
     let message = err.to_string();
     assert!(
-        message.contains("the app's error: 500 Internal Server Error: saving the order: caused by: disk full"),
+        message.contains(
+            "the app's error: 500 Internal Server Error: saving the order: caused by: disk full"
+        ),
         "{message}"
     );
     // An error that stands for the expected status is that response.
@@ -308,8 +358,15 @@ async fn app_errors_and_panics_surface_with_their_chain() {
 
     let err = app.get("/boom").status(AnyStatus).send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Panic);
-    assert!(err.to_string().contains("the app panicked: the app blew up at /boom"), "{err}");
-    assert!(err.to_string().contains("GET http://localhost/boom"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the app panicked: the app blew up at /boom"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("GET http://localhost/boom"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -317,12 +374,16 @@ async fn lint_fails_invalid_responses_unless_turned_off() {
     let app = TestApp::new(app_fn(|_req| async {
         let mut res = Response::new("Hello, World!".into());
         res.headers_mut().insert("content-length", 5.into());
-        res.headers_mut().insert("content-type", "text/plain".parse().unwrap());
+        res.headers_mut()
+            .insert("content-type", "text/plain".parse().unwrap());
         Ok(res)
     }));
     let err = app.get("/").status(AnyStatus).send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Lint);
-    assert!(err.to_string().contains("lint: Content-Length is 5"), "{err}");
+    assert!(
+        err.to_string().contains("lint: Content-Length is 5"),
+        "{err}"
+    );
 
     let no_type = TestApp::new(app_fn(|_req| async { Ok(Response::new("text".into())) }));
     let err = no_type.get("/").send().await.unwrap_err();
@@ -340,7 +401,8 @@ async fn gzip_responses_are_decoded() {
         let body = body.clone();
         async move {
             let mut res = Response::new(body.into());
-            res.headers_mut().insert("content-type", "text/plain".parse().unwrap());
+            res.headers_mut()
+                .insert("content-type", "text/plain".parse().unwrap());
             Ok(res)
         }
     })));

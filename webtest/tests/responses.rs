@@ -58,7 +58,10 @@ async fn status_headers_body_and_text() {
     assert_eq!(res.status_line(), "200 OK");
     assert_eq!(res.content_type(), Some("text/html"));
     assert_eq!(res.charset().as_deref(), Some("utf-8"));
-    assert_eq!(res.header("content-length").unwrap(), PAGE.len().to_string());
+    assert_eq!(
+        res.header("content-length").unwrap(),
+        PAGE.len().to_string()
+    );
     assert_eq!(res.body().len(), PAGE.len());
     assert_eq!(res.text(), PAGE);
     assert_eq!(res.method(), "GET");
@@ -126,7 +129,10 @@ async fn follow_resolves_relative_locations() {
     assert_eq!(res.text(), "GET http://localhost/hello/foo/bar from -");
 
     // maybe_follow on a non-redirect is the response itself.
-    assert_eq!(app.get("/json").await.maybe_follow().await.url(), "http://localhost/json");
+    assert_eq!(
+        app.get("/json").await.maybe_follow().await.url(),
+        "http://localhost/json"
+    );
 }
 
 #[tokio::test]
@@ -147,7 +153,10 @@ async fn click_links_by_text_id_href_and_index() {
     let app = site();
     let res = app.get("/dir/").await;
     let about = res.click("About").await;
-    assert_eq!(about.text(), "GET http://localhost/about from http://localhost/dir/");
+    assert_eq!(
+        about.text(),
+        "GET http://localhost/about from http://localhost/dir/"
+    );
     let about = res.click_link(&Link::id("about-link")).await;
     assert_eq!(about.url(), "http://localhost/about");
     let page = res.click_link(&Link::href(r"n=2$")).await;
@@ -173,7 +182,9 @@ async fn an_ambiguous_click_fails() {
 #[should_panic(expected = "no link matches content ~ \"Top\"")]
 async fn fragment_and_javascript_links_are_not_clicked() {
     let res = site().get("/").await;
-    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| res.click("Script"))).is_err());
+    assert!(
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| res.click("Script"))).is_err()
+    );
     let _ = res.click("Top");
 }
 
@@ -182,7 +193,10 @@ async fn clickbutton_follows_onclick_locations() {
     let app = site();
     let res = app.get("/").await;
     let pressed = res.clickbutton("Go").await;
-    assert_eq!(pressed.text(), "GET http://localhost/pressed from http://localhost/");
+    assert_eq!(
+        pressed.text(),
+        "GET http://localhost/pressed from http://localhost/"
+    );
     let popup = res
         .clickbutton_by(&Link::text("Pop").onclick(r"window\.open\('(.*?)'\)"))
         .await;
@@ -203,7 +217,10 @@ async fn display_and_debug_show_the_response() {
     assert!(shown.starts_with("Response: 302 Found\n"), "{shown}");
     assert!(shown.contains("Location: http://localhost/\n"), "{shown}");
     assert!(!shown.contains("Content-Length"), "{shown}");
-    assert_eq!(format!("{res:?}"), "<302 Found text/html location: http://localhost/ no body>");
+    assert_eq!(
+        format!("{res:?}"),
+        "<302 Found text/html location: http://localhost/ no body>"
+    );
     let json = app.get("/json").await;
     assert!(format!("{json:?}").starts_with("<200 OK application/json body="));
 }

@@ -16,13 +16,23 @@ fn output_status_and_created_files() {
     let (_dir, env) = scratch();
     let result = env.run(
         "sh",
-        &["-c", "echo hello; printf 'a\\r\\nb'; mkdir -p pkg/sub; echo 'x = 1' > pkg/sub/conf.ini"],
+        &[
+            "-c",
+            "echo hello; printf 'a\\r\\nb'; mkdir -p pkg/sub; echo 'x = 1' > pkg/sub/conf.ini",
+        ],
     );
     assert_eq!(result.stdout, "hello\na\nb");
     assert_eq!(result.stderr, "");
     assert_eq!(result.status, 0);
     let created: Vec<&Path> = result.files_created.keys().map(|p| p.as_path()).collect();
-    assert_eq!(created, [Path::new("pkg"), Path::new("pkg/sub"), Path::new("pkg/sub/conf.ini")]);
+    assert_eq!(
+        created,
+        [
+            Path::new("pkg"),
+            Path::new("pkg/sub"),
+            Path::new("pkg/sub/conf.ini")
+        ]
+    );
     let conf = &result.files_created[Path::new("pkg/sub/conf.ini")];
     assert_eq!(conf.kind, FileKind::File);
     assert_eq!(conf.size, 6);
@@ -44,7 +54,10 @@ fn updated_and_deleted_files_even_within_one_clock_tick() {
     let result = env.run("sh", &["-c", "printf after_ > change.txt; rm -r gone"]);
     let updated: Vec<&Path> = result.files_updated.keys().map(|p| p.as_path()).collect();
     assert_eq!(updated, [Path::new("change.txt")]);
-    assert_eq!(result.files_updated[Path::new("change.txt")].text(), "after_");
+    assert_eq!(
+        result.files_updated[Path::new("change.txt")].text(),
+        "after_"
+    );
     let deleted: Vec<&Path> = result.files_deleted.keys().map(|p| p.as_path()).collect();
     assert_eq!(deleted, [Path::new("gone"), Path::new("gone/old.txt")]);
     assert!(result.files_created.is_empty());
@@ -67,11 +80,22 @@ fn an_unexpected_status_or_stderr_fails() {
     assert!(message.contains("oops"), "{message}");
     assert_eq!(err.result().unwrap().stdout, "out\n");
 
-    let err = env.command("sh").args(&["-c", "echo warn >&2"]).try_run().unwrap_err();
-    assert!(err.to_string().starts_with("stderr output not expected"), "{err}");
+    let err = env
+        .command("sh")
+        .args(&["-c", "echo warn >&2"])
+        .try_run()
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("stderr output not expected"),
+        "{err}"
+    );
 
     // Expected: both pass.
-    let result = env.command("sh").args(&["-c", "echo warn >&2"]).expect_stderr().run();
+    let result = env
+        .command("sh")
+        .args(&["-c", "echo warn >&2"])
+        .expect_stderr()
+        .run();
     assert_eq!(result.stderr, "warn\n");
     let result = env
         .command("sh")
@@ -99,7 +123,10 @@ fn stdin_cwd_environment_and_split_commands() {
     std::fs::create_dir(env.base_path().join("sub")).unwrap();
     let result = env
         .command("sh")
-        .args(&["-c", "cat; echo \" $GREETING $EXTRA $(basename \"$PWD\")\"; echo x > here.txt"])
+        .args(&[
+            "-c",
+            "cat; echo \" $GREETING $EXTRA $(basename \"$PWD\")\"; echo x > here.txt",
+        ])
         .stdin("from stdin")
         .cwd("sub")
         .env("EXTRA", "more")
@@ -119,22 +146,34 @@ fn the_scratch_folder_is_cleared_but_only_if_ours() {
     let env = TestFileEnvironment::new(&base);
     env.writefile("leftover.txt", "x");
     let env = TestFileEnvironment::new(&base);
-    assert!(env.snapshot().is_empty(), "cleared; the hidden marker is not listed");
+    assert!(
+        env.snapshot().is_empty(),
+        "cleared; the hidden marker is not listed"
+    );
 
     let foreign = dir.path().join("precious");
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("data"), "keep me").unwrap();
     let outcome = std::panic::catch_unwind(|| TestFileEnvironment::new(&foreign));
     let message = *outcome.unwrap_err().downcast::<String>().unwrap();
-    assert!(message.contains("was not created by ScriptTest"), "{message}");
-    assert_eq!(std::fs::read_to_string(foreign.join("data")).unwrap(), "keep me");
+    assert!(
+        message.contains("was not created by ScriptTest"),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("data")).unwrap(),
+        "keep me"
+    );
 }
 
 #[test]
 fn hidden_and_ignored_paths_are_left_out() {
     let (_dir, env) = scratch();
     let env = env.ignore_path("cache");
-    let result = env.run("sh", &["-c", "mkdir cache .git; touch cache/x .git/y .hidden shown"]);
+    let result = env.run(
+        "sh",
+        &["-c", "mkdir cache .git; touch cache/x .git/y .hidden shown"],
+    );
     let created: Vec<&Path> = result.files_created.keys().map(|p| p.as_path()).collect();
     assert_eq!(created, [Path::new("shown")]);
 }
