@@ -21,8 +21,8 @@ use std::fmt;
 use std::hash::{DefaultHasher, Hasher};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::SystemTime;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The file that marks a folder as made by [`TestFileEnvironment`], so
 /// that it may be cleared.
@@ -159,7 +159,9 @@ impl TestFileEnvironment {
             program: program.to_owned(),
             args: Vec::new(),
             expect_error: false,
+            expect_status: None,
             expect_stderr: None,
+            timeout: None,
             stdin: None,
             cwd: None,
             environ: BTreeMap::new(),
@@ -230,7 +232,9 @@ pub struct Run<'a> {
     program: String,
     args: Vec<String>,
     expect_error: bool,
+    expect_status: Option<i32>,
     expect_stderr: Option<bool>,
+    timeout: Option<Duration>,
     stdin: Option<Vec<u8>>,
     cwd: Option<PathBuf>,
     environ: BTreeMap<OsString, Option<OsString>>,
@@ -253,6 +257,20 @@ impl Run<'_> {
     /// on stderr).
     pub fn expect_error(mut self) -> Self {
         self.expect_error = true;
+        self
+    }
+
+    /// Expects exactly this exit status (and, unless it is 0, accepts
+    /// output on stderr unless told otherwise).
+    pub fn expect_status(mut self, status: i32) -> Self {
+        self.expect_status = Some(status);
+        self
+    }
+
+    /// Kills the program if it runs longer than `limit`; the run then
+    /// fails with "timed out" (none by default).
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
         self
     }
 
@@ -327,21 +345,11 @@ impl Run<'_> {
         all_args.extend(args.iter().cloned());
 
         let before = self.env.snapshot();
-        let output = command.spawn().and_then(|mut child| {
-            let input = self.stdin.clone().unwrap_or_default();
-            let mut stdin = child.stdin.take();
-            // Write stdin on its own thread: a program may fill its output
-            // pipes before it reads all of its input.
-            let writer = std::thread::spawn(move || {
-                if let Some(stdin) = stdin.as_mut() {
-                    let _ = stdin.write_all(&input);
-                }
-            });
-            let output = child.wait_with_output();
-            let _ = writer.join();
-            output
+        let started = Instant::now();
+        let output = command.spawn().and_then(|child| {
+            wait_for(child, self.stdin.clone().unwrap_or_default(), self.timeout)
         });
-        let output = match output {
+        let (output, timed_out) = match output {
             Ok(output) => output,
             Err(err) => {
                 return Err(ScriptError {
@@ -363,13 +371,29 @@ impl Run<'_> {
             &before,
             after,
         );
-        if status != 0 && !self.expect_error {
-            return Err(ScriptError::of(
-                format!("Script returned code: {status}"),
-                result,
-            ));
+        if timed_out {
+            let message = format!(
+                "Script timed out after {:.1}s and was killed",
+                started.elapsed().as_secs_f64()
+            );
+            return Err(ScriptError::of(message, result));
         }
-        let stderr_ok = self.expect_stderr.unwrap_or(self.expect_error);
+        match self.expect_status {
+            Some(expected) if expected != status => {
+                let message = format!("Script returned code: {status} (expected {expected})");
+                return Err(ScriptError::of(message, result));
+            }
+            None if status != 0 && !self.expect_error => {
+                return Err(ScriptError::of(
+                    format!("Script returned code: {status}"),
+                    result,
+                ));
+            }
+            _ => {}
+        }
+        let stderr_ok = self
+            .expect_stderr
+            .unwrap_or(self.expect_error || self.expect_status.is_some_and(|s| s != 0));
         if !result.stderr.is_empty() && !stderr_ok {
             return Err(ScriptError::of(
                 "stderr output not expected".to_owned(),
@@ -378,6 +402,69 @@ impl Run<'_> {
         }
         Ok(result)
     }
+}
+
+/// Feeds `input` to the child, collects its output, and kills it past
+/// `timeout`; says whether it did.
+fn wait_for(
+    mut child: Child,
+    input: Vec<u8>,
+    timeout: Option<Duration>,
+) -> std::io::Result<(Output, bool)> {
+    // Each pipe on its own thread: a program may fill one pipe while we
+    // wait on another.
+    let mut stdin = child.stdin.take();
+    let writer = std::thread::spawn(move || {
+        if let Some(stdin) = stdin.as_mut() {
+            let _ = stdin.write_all(&input);
+        }
+    });
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let mut timed_out = false;
+    let status = match timeout {
+        None => child.wait()?,
+        Some(limit) => {
+            let deadline = Instant::now() + limit;
+            loop {
+                if let Some(status) = child.try_wait()? {
+                    break status;
+                }
+                if Instant::now() >= deadline {
+                    timed_out = true;
+                    let _ = child.kill();
+                    break child.wait()?;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    };
+    let _ = writer.join();
+    let output = Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
+    Ok((output, timed_out))
 }
 
 #[cfg(unix)]

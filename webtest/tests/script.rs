@@ -104,6 +104,19 @@ fn an_unexpected_status_or_stderr_fails() {
         .run();
     assert_eq!(result.status, 2);
 
+    let result = env
+        .command("sh")
+        .args(&["-c", "exit 4"])
+        .expect_status(4)
+        .run();
+    assert_eq!(result.status, 4);
+    let err = env.command("true").expect_status(4).try_run().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Script returned code: 0 (expected 4)"),
+        "{err}"
+    );
+
     let err = env.command("/no/such/program").try_run().unwrap_err();
     assert!(err.to_string().contains("can't run"), "{err}");
     assert!(err.result().is_none());
@@ -185,4 +198,29 @@ fn a_broken_link_is_reported_as_invalid() {
     let link = &result.files_created[Path::new("dangling")];
     assert_eq!(link.kind, FileKind::Invalid);
     assert!(result.to_string().contains("dangling  (invalid link)"));
+}
+
+#[test]
+fn a_program_past_its_time_limit_is_killed() {
+    let (_dir, env) = scratch();
+    let err = env
+        .command("sh")
+        .args(&["-c", "echo started; exec sleep 30"])
+        .timeout(std::time::Duration::from_millis(300))
+        .try_run()
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("Script timed out after"),
+        "{err}"
+    );
+    let result = err.result().unwrap();
+    assert_eq!(result.stdout, "started\n");
+    assert_eq!(result.status, -9);
+    // A quick program is not disturbed by a generous limit.
+    let result = env
+        .command("echo")
+        .arg("fast")
+        .timeout(std::time::Duration::from_secs(60))
+        .run();
+    assert_eq!(result.stdout, "fast\n");
 }
