@@ -2,6 +2,7 @@
 //! way a browser does.
 
 use std::fmt;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use scraper::{ElementRef, Html, Selector};
 
@@ -156,6 +157,10 @@ enum Value {
 /// outside the form that name it with `form="id"`. Disabled fields are
 /// kept but not sent.
 ///
+/// Setters take `&self` and return it, to chain: the form keeps its
+/// values behind a lock, so `let form = res.form(0); form.set(…)` needs no
+/// `mut`.
+///
 /// Every setter fails the test (panics) with a clear message when the
 /// field does not exist, is ambiguous, or does not take the value (an
 /// option that the select does not have, a value for a submit button).
@@ -183,15 +188,307 @@ enum Value {
 ///     res.headers_mut().insert("content-type", "text/html".parse().unwrap());
 ///     Ok(res)
 /// }));
-/// let mut form = app.get("/edit").await.form(0);
+/// let form = app.get("/edit").await.form(0);
 /// assert_eq!(form.get("color").as_deref(), Some("red"));
 /// form.set("title", "Final").select("color", "b").check("public", true);
 /// let res = form.submit_with_value("action", "publish").await;
 /// assert_eq!(res.text(), "title=Final&color=b&public=on&action=publish");
 /// # }
 /// ```
-#[derive(Clone)]
 pub struct Form {
+    id: Option<String>,
+    action: String,
+    method: String,
+    enctype: String,
+    data: Mutex<FormData>,
+}
+
+impl Form {
+    /// Every form of `html`, in document order.
+    pub(crate) fn parse_all(html: &Html, app: &TestApp, page_url: &str) -> Vec<Self> {
+        FormData::parse_all(html, app, page_url)
+            .into_iter()
+            .map(|data| Self {
+                id: data.id.clone(),
+                action: data.action.clone(),
+                method: data.method.clone(),
+                enctype: data.enctype.clone(),
+                data: Mutex::new(data),
+            })
+            .collect()
+    }
+
+    fn data(&self) -> MutexGuard<'_, FormData> {
+        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The form's `id`.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The `action` attribute, as written (`""` when absent: the page's
+    /// URL).
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+
+    /// The method, upper-case (`GET` when absent).
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The `enctype` (`application/x-www-form-urlencoded` when absent).
+    pub fn enctype(&self) -> &str {
+        &self.enctype
+    }
+
+    /// The names of the fields, in document order, each once.
+    pub fn field_names(&self) -> Vec<String> {
+        self.data()
+            .field_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The type of the field `name` (`text`, `password`, `hidden`,
+    /// `textarea`, `checkbox`, `radio`, `select`, `select multiple`,
+    /// `file`, `submit`, …); for several fields, the first one's.
+    pub fn field_type(&self, name: &str) -> Option<String> {
+        self.data().field_type(name).map(str::to_owned)
+    }
+
+    /// The options of the select or radio group `name`: their values.
+    pub fn options(&self, name: &str) -> Vec<String> {
+        self.data().options(name)
+    }
+
+    /// The value the field `name` would send: text, the selected option,
+    /// the checked radio button, a checked checkbox's value. `None` when
+    /// it sends nothing (an unchecked box, a radio group with none checked,
+    /// a submit button, no such field). For several fields of that name,
+    /// the first that sends something.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.data().get(name)
+    }
+
+    /// Every value sent under `name` (a multiple select, several
+    /// checkboxes of one name), in order; file fields give file names.
+    pub fn get_all(&self, name: &str) -> Vec<String> {
+        self.data().get_all(name)
+    }
+
+    /// Whether the checkbox `name` (the first of that name) is checked.
+    pub fn is_checked(&self, name: &str) -> bool {
+        self.data().is_checked(name)
+    }
+
+    /// Sets the value of the field `name`: the text of a text field, the
+    /// option (by value) of a select or radio group, a checkbox checked
+    /// when `value` is its value, `"on"` or `"true"` (unchecked for `""`
+    /// and `"false"`).
+    ///
+    /// # Panics
+    ///
+    /// No such field, several of them (use [`set_at`](Form::set_at)), a
+    /// value the field can't take (no such option; a submit button; a
+    /// file field: use [`set_file`](Form::set_file)).
+    #[track_caller]
+    pub fn set(&self, name: &str, value: &str) -> &Self {
+        self.data().set(name, value);
+        self
+    }
+
+    /// Sets the `index`-th (from 0) field named `name`; see
+    /// [`set`](Form::set).
+    ///
+    /// # Panics
+    ///
+    /// As [`set`](Form::set).
+    #[track_caller]
+    pub fn set_at(&self, name: &str, index: usize, value: &str) -> &Self {
+        self.data().set_at(name, index, value);
+        self
+    }
+
+    /// Selects the option with this value of the select or radio group
+    /// `name` (the same as [`set`](Form::set) for those).
+    ///
+    /// # Panics
+    ///
+    /// As [`set`](Form::set).
+    #[track_caller]
+    pub fn select(&self, name: &str, value: &str) -> &Self {
+        self.data().select(name, value);
+        self
+    }
+
+    /// Selects the option of the select `name` whose visible text is
+    /// `text` (trimmed).
+    ///
+    /// # Panics
+    ///
+    /// When the select has no such option, or `name` is not a select.
+    #[track_caller]
+    pub fn select_text(&self, name: &str, text: &str) -> &Self {
+        self.data().select_text(name, text);
+        self
+    }
+
+    /// Selects the `index`-th (from 0) option of the select or radio group
+    /// `name`.
+    ///
+    /// # Panics
+    ///
+    /// When there is no such option, or `name` is not a select or radio.
+    #[track_caller]
+    pub fn select_index(&self, name: &str, index: usize) -> &Self {
+        self.data().select_index(name, index);
+        self
+    }
+
+    /// Selects exactly these options (by value) of the multiple select
+    /// `name`; `&[]` selects none.
+    ///
+    /// # Panics
+    ///
+    /// An unknown value, or `name` is not a multiple select.
+    #[track_caller]
+    pub fn select_multiple(&self, name: &str, values: &[&str]) -> &Self {
+        self.data().select_multiple(name, values);
+        self
+    }
+
+    /// Checks exactly the checkboxes named `name` whose value is in
+    /// `values` (several checkboxes of one name), or selects exactly those
+    /// options of a multiple select.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is neither, or a value matches no box.
+    #[track_caller]
+    pub fn set_multiple(&self, name: &str, values: &[&str]) -> &Self {
+        self.data().set_multiple(name, values);
+        self
+    }
+
+    /// Checks or unchecks the checkbox `name`.
+    ///
+    /// # Panics
+    ///
+    /// When it is not one checkbox.
+    #[track_caller]
+    pub fn check(&self, name: &str, on: bool) -> &Self {
+        self.data().check(name, on);
+        self
+    }
+
+    /// Gives the file field `name` this file (replacing any). The form is
+    /// then sent as `multipart/form-data`, as WebTest does.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not one file field.
+    #[track_caller]
+    pub fn set_file(&self, name: &str, upload: Upload) -> &Self {
+        self.data().set_file(name, upload);
+        self
+    }
+
+    /// Adds a file to the `<input type=file multiple>` field `name`.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not one file field with `multiple`.
+    #[track_caller]
+    pub fn add_file(&self, name: &str, upload: Upload) -> &Self {
+        self.data().add_file(name, upload);
+        self
+    }
+
+    /// Sets a value the field would not take: an option a select or radio
+    /// group lacks, a value for a checkbox (then checked), one option for a
+    /// multiple select. A later [`set`](Form::set) clears it.
+    ///
+    /// # Panics
+    ///
+    /// When there is no such field (or several), or it is a submit button
+    /// or a file field.
+    #[track_caller]
+    pub fn force_value(&self, name: &str, value: &str) -> &Self {
+        self.data().force_value(name, value);
+        self
+    }
+
+    /// The pairs a submission sends, in document order; the submit button
+    /// `button` (its `index`-th, or the one with value `value`) is included
+    /// when given. Files give their file name.
+    pub fn submit_fields(&self, button: Option<&str>) -> Vec<(String, String)> {
+        self.data().submit_fields(button)
+    }
+
+    /// Submits the form without pressing a button (no button's name and
+    /// value is sent); await the returned request.
+    pub fn submit(&self) -> TestRequest {
+        self.data().submit()
+    }
+
+    /// Submits the form by pressing the (first) submit button named
+    /// `button`, whose name and value are sent.
+    ///
+    /// # Panics
+    ///
+    /// When the form has no such button.
+    #[track_caller]
+    pub fn submit_with(&self, button: &str) -> TestRequest {
+        self.data().submit_with(button)
+    }
+
+    /// Submits the form with the `index`-th (from 0) submit button named
+    /// `button`.
+    ///
+    /// # Panics
+    ///
+    /// When the form has no such button.
+    #[track_caller]
+    pub fn submit_with_index(&self, button: &str, index: usize) -> TestRequest {
+        self.data().submit_with_index(button, index)
+    }
+
+    /// Submits the form with the submit button named `button` whose value
+    /// is `value`.
+    ///
+    /// # Panics
+    ///
+    /// When the form has no such button.
+    #[track_caller]
+    pub fn submit_with_value(&self, button: &str, value: &str) -> TestRequest {
+        self.data().submit_with_value(button, value)
+    }
+}
+
+impl Clone for Form {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id.clone(),
+            action: self.action.clone(),
+            method: self.method.clone(),
+            enctype: self.enctype.clone(),
+            data: Mutex::new(self.data().clone()),
+        }
+    }
+}
+
+impl fmt::Debug for Form {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.data(), f)
+    }
+}
+
+/// The state of a [`Form`], behind its lock.
+#[derive(Clone)]
+struct FormData {
     app: TestApp,
     page_url: String,
     id: Option<String>,
@@ -201,7 +498,7 @@ pub struct Form {
     fields: Vec<Field>,
 }
 
-impl Form {
+impl FormData {
     /// Every form of `html`, in document order.
     pub(crate) fn parse_all(html: &Html, app: &TestApp, page_url: &str) -> Vec<Self> {
         let (Ok(form_sel), Ok(field_sel)) = (
@@ -347,29 +644,7 @@ impl Form {
         });
     }
 
-    /// The form's `id`.
-    pub fn id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-
-    /// The `action` attribute, as written (`""` when absent: the page's
-    /// URL).
-    pub fn action(&self) -> &str {
-        &self.action
-    }
-
-    /// The method, upper-case (`GET` when absent).
-    pub fn method(&self) -> &str {
-        &self.method
-    }
-
-    /// The `enctype` (`application/x-www-form-urlencoded` when absent).
-    pub fn enctype(&self) -> &str {
-        &self.enctype
-    }
-
-    /// The names of the fields, in document order, each once.
-    pub fn field_names(&self) -> Vec<&str> {
+    fn field_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
         for field in &self.fields {
             if !names.contains(&field.name.as_str()) {
@@ -379,18 +654,14 @@ impl Form {
         names
     }
 
-    /// The type of the field `name` (`text`, `password`, `hidden`,
-    /// `textarea`, `checkbox`, `radio`, `select`, `select multiple`,
-    /// `file`, `submit`, …); for several fields, the first one's.
-    pub fn field_type(&self, name: &str) -> Option<&str> {
+    fn field_type(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
             .find(|f| f.name == name)
             .map(Field::type_name)
     }
 
-    /// The options of the select or radio group `name`: their values.
-    pub fn options(&self, name: &str) -> Vec<String> {
+    fn options(&self, name: &str) -> Vec<String> {
         match self.fields.iter().find(|f| f.name == name).map(|f| &f.kind) {
             Some(Kind::Select { options, .. } | Kind::MultiSelect { options, .. }) => {
                 options.iter().map(|o| o.value.clone()).collect()
@@ -400,18 +671,11 @@ impl Form {
         }
     }
 
-    /// The value the field `name` would send: text, the selected option,
-    /// the checked radio button, a checked checkbox's value. `None` when
-    /// it sends nothing (an unchecked box, a radio group with none checked,
-    /// a submit button, no such field). For several fields of that name,
-    /// the first that sends something.
-    pub fn get(&self, name: &str) -> Option<String> {
+    fn get(&self, name: &str) -> Option<String> {
         self.get_all(name).into_iter().next()
     }
 
-    /// Every value sent under `name` (a multiple select, several
-    /// checkboxes of one name), in order; file fields give file names.
-    pub fn get_all(&self, name: &str) -> Vec<String> {
+    fn get_all(&self, name: &str) -> Vec<String> {
         self.fields
             .iter()
             .filter(|f| f.name == name)
@@ -424,8 +688,7 @@ impl Form {
             .collect()
     }
 
-    /// Whether the checkbox `name` (the first of that name) is checked.
-    pub fn is_checked(&self, name: &str) -> bool {
+    fn is_checked(&self, name: &str) -> bool {
         self.fields
             .iter()
             .any(|f| f.name == name && matches!(f.kind, Kind::Checkbox { checked: true, .. }))
@@ -453,29 +716,13 @@ impl Form {
             .expect("counted above")
     }
 
-    /// Sets the value of the field `name`: the text of a text field, the
-    /// option (by value) of a select or radio group, a checkbox checked
-    /// when `value` is its value, `"on"` or `"true"` (unchecked for `""`
-    /// and `"false"`).
-    ///
-    /// # Panics
-    ///
-    /// No such field, several of them (use [`set_at`](Form::set_at)), a
-    /// value the field can't take (no such option; a submit button; a
-    /// file field: use [`set_file`](Form::set_file)).
     #[track_caller]
-    pub fn set(&mut self, name: &str, value: &str) -> &mut Self {
+    fn set(&mut self, name: &str, value: &str) -> &mut Self {
         self.set_field(name, None, value)
     }
 
-    /// Sets the `index`-th (from 0) field named `name`; see
-    /// [`set`](Form::set).
-    ///
-    /// # Panics
-    ///
-    /// As [`set`](Form::set).
     #[track_caller]
-    pub fn set_at(&mut self, name: &str, index: usize, value: &str) -> &mut Self {
+    fn set_at(&mut self, name: &str, index: usize, value: &str) -> &mut Self {
         self.set_field(name, Some(index), value)
     }
 
@@ -533,25 +780,13 @@ impl Form {
         self
     }
 
-    /// Selects the option with this value of the select or radio group
-    /// `name` (the same as [`set`](Form::set) for those).
-    ///
-    /// # Panics
-    ///
-    /// As [`set`](Form::set).
     #[track_caller]
-    pub fn select(&mut self, name: &str, value: &str) -> &mut Self {
+    fn select(&mut self, name: &str, value: &str) -> &mut Self {
         self.set(name, value)
     }
 
-    /// Selects the option of the select `name` whose visible text is
-    /// `text` (trimmed).
-    ///
-    /// # Panics
-    ///
-    /// When the select has no such option, or `name` is not a select.
     #[track_caller]
-    pub fn select_text(&mut self, name: &str, text: &str) -> &mut Self {
+    fn select_text(&mut self, name: &str, text: &str) -> &mut Self {
         let field = self.the_field(name, None);
         let value = match &field.kind {
             Kind::Select { options, .. } | Kind::MultiSelect { options, .. } => options
@@ -569,14 +804,8 @@ impl Form {
         self.set(name, &value)
     }
 
-    /// Selects the `index`-th (from 0) option of the select or radio group
-    /// `name`.
-    ///
-    /// # Panics
-    ///
-    /// When there is no such option, or `name` is not a select or radio.
     #[track_caller]
-    pub fn select_index(&mut self, name: &str, index: usize) -> &mut Self {
+    fn select_index(&mut self, name: &str, index: usize) -> &mut Self {
         let options = self.options(name);
         let Some(value) = options.get(index) else {
             panic!("{name:?} has {} option(s), not #{index}", options.len());
@@ -585,14 +814,8 @@ impl Form {
         self.set(name, &value)
     }
 
-    /// Selects exactly these options (by value) of the multiple select
-    /// `name`; `&[]` selects none.
-    ///
-    /// # Panics
-    ///
-    /// An unknown value, or `name` is not a multiple select.
     #[track_caller]
-    pub fn select_multiple(&mut self, name: &str, values: &[&str]) -> &mut Self {
+    fn select_multiple(&mut self, name: &str, values: &[&str]) -> &mut Self {
         self.select_multiple_at(name, None, values)
     }
 
@@ -626,15 +849,8 @@ impl Form {
         self
     }
 
-    /// Checks exactly the checkboxes named `name` whose value is in
-    /// `values` (several checkboxes of one name), or selects exactly those
-    /// options of a multiple select.
-    ///
-    /// # Panics
-    ///
-    /// When `name` is neither, or a value matches no box.
     #[track_caller]
-    pub fn set_multiple(&mut self, name: &str, values: &[&str]) -> &mut Self {
+    fn set_multiple(&mut self, name: &str, values: &[&str]) -> &mut Self {
         let boxes: Vec<&mut Field> = self.fields.iter_mut().filter(|f| f.name == name).collect();
         if !boxes.is_empty()
             && boxes
@@ -659,13 +875,8 @@ impl Form {
         self.select_multiple(name, values)
     }
 
-    /// Checks or unchecks the checkbox `name`.
-    ///
-    /// # Panics
-    ///
-    /// When it is not one checkbox.
     #[track_caller]
-    pub fn check(&mut self, name: &str, on: bool) -> &mut Self {
+    fn check(&mut self, name: &str, on: bool) -> &mut Self {
         let field = self.the_field(name, None);
         match &mut field.kind {
             Kind::Checkbox { checked, .. } => *checked = on,
@@ -674,14 +885,8 @@ impl Form {
         self
     }
 
-    /// Gives the file field `name` this file (replacing any). The form is
-    /// then sent as `multipart/form-data`, as WebTest does.
-    ///
-    /// # Panics
-    ///
-    /// When `name` is not one file field.
     #[track_caller]
-    pub fn set_file(&mut self, name: &str, mut upload: Upload) -> &mut Self {
+    fn set_file(&mut self, name: &str, mut upload: Upload) -> &mut Self {
         upload.set_field(name);
         let field = self.the_field(name, None);
         match &mut field.kind {
@@ -691,13 +896,8 @@ impl Form {
         self
     }
 
-    /// Adds a file to the `<input type=file multiple>` field `name`.
-    ///
-    /// # Panics
-    ///
-    /// When `name` is not one file field with `multiple`.
     #[track_caller]
-    pub fn add_file(&mut self, name: &str, mut upload: Upload) -> &mut Self {
+    fn add_file(&mut self, name: &str, mut upload: Upload) -> &mut Self {
         upload.set_field(name);
         let field = self.the_field(name, None);
         match &mut field.kind {
@@ -710,16 +910,8 @@ impl Form {
         self
     }
 
-    /// Sets a value the field would not take: an option a select or radio
-    /// group lacks, a value for a checkbox (then checked), one option for a
-    /// multiple select. A later [`set`](Form::set) clears it.
-    ///
-    /// # Panics
-    ///
-    /// When there is no such field (or several), or it is a submit button
-    /// or a file field.
     #[track_caller]
-    pub fn force_value(&mut self, name: &str, value: &str) -> &mut Self {
+    fn force_value(&mut self, name: &str, value: &str) -> &mut Self {
         let field = self.the_field(name, None);
         match &mut field.kind {
             Kind::Text { value: v, .. } => value.clone_into(v),
@@ -738,10 +930,7 @@ impl Form {
         self
     }
 
-    /// The pairs a submission sends, in document order; the submit button
-    /// `button` (its `index`-th, or the one with value `value`) is included
-    /// when given. Files give their file name.
-    pub fn submit_fields(&self, button: Option<&str>) -> Vec<(String, String)> {
+    fn submit_fields(&self, button: Option<&str>) -> Vec<(String, String)> {
         self.pairs(button.map(|b| (b, Choice::Index(0))))
             .into_iter()
             .map(|(name, value)| match value {
@@ -779,31 +968,17 @@ impl Form {
         pairs.into_iter().map(|(_, n, v)| (n, v)).collect()
     }
 
-    /// Submits the form without pressing a button (no button's name and
-    /// value is sent); await the returned request.
-    pub fn submit(&self) -> TestRequest {
+    fn submit(&self) -> TestRequest {
         self.submit_choice(None)
     }
 
-    /// Submits the form by pressing the (first) submit button named
-    /// `button`, whose name and value are sent.
-    ///
-    /// # Panics
-    ///
-    /// When the form has no such button.
     #[track_caller]
-    pub fn submit_with(&self, button: &str) -> TestRequest {
+    fn submit_with(&self, button: &str) -> TestRequest {
         self.submit_with_index(button, 0)
     }
 
-    /// Submits the form with the `index`-th (from 0) submit button named
-    /// `button`.
-    ///
-    /// # Panics
-    ///
-    /// When the form has no such button.
     #[track_caller]
-    pub fn submit_with_index(&self, button: &str, index: usize) -> TestRequest {
+    fn submit_with_index(&self, button: &str, index: usize) -> TestRequest {
         let count = self.buttons(button).count();
         assert!(
             index < count,
@@ -812,14 +987,8 @@ impl Form {
         self.submit_choice(Some((button, Choice::Index(index))))
     }
 
-    /// Submits the form with the submit button named `button` whose value
-    /// is `value`.
-    ///
-    /// # Panics
-    ///
-    /// When the form has no such button.
     #[track_caller]
-    pub fn submit_with_value(&self, button: &str, value: &str) -> TestRequest {
+    fn submit_with_value(&self, button: &str, value: &str) -> TestRequest {
         let values: Vec<&str> = self
             .buttons(button)
             .filter_map(|f| match &f.kind {
@@ -895,7 +1064,7 @@ enum Choice<'a> {
     Value(&'a str),
 }
 
-impl fmt::Debug for Form {
+impl fmt::Debug for FormData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Form")
             .field("id", &self.id)

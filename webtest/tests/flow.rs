@@ -95,7 +95,7 @@ async fn log_in_fill_a_cart_and_log_out() {
     assert!(app.cookie("PASTE_AUTH_COOKIE").is_none());
 
     // A wrong password shows the form again.
-    let mut form = login.form(0);
+    let form = login.form(0);
     form.set("username", "ann").set("password", "pears");
     let again = form.submit().status(AnyStatus).await;
     again.mustcontain(&["Please log in"]);
@@ -109,7 +109,7 @@ async fn log_in_fill_a_cart_and_log_out() {
     assert!(cart(&page).is_empty());
 
     // Adding to the cart: a POST answered by 303, then the cart page.
-    let mut add = app.get("/shop/").await.form_by_id("add");
+    let add = app.get("/shop/").await.form_by_id("add");
     add.select("item", "pear")
         .set("qty", "3")
         .check("gift", true);
@@ -122,7 +122,7 @@ async fn log_in_fill_a_cart_and_log_out() {
     let page = redirect.follow().await;
     assert_eq!(cart(&page), ["3 x pear (gift)"]);
 
-    let mut add = page.form_by_id("add");
+    let add = page.form_by_id("add");
     add.select_text("item", "apple");
     let page = add.submit_with("add").await.maybe_follow().await;
     assert_eq!(cart(&page), ["3 x pear (gift)", "1 x apple"]);
@@ -144,7 +144,7 @@ async fn log_in_fill_a_cart_and_log_out() {
 #[tokio::test]
 async fn each_test_app_is_its_own_browser() {
     let ann = site();
-    let mut form = ann.get("/shop/").await.form(0);
+    let form = ann.get("/shop/").await.form(0);
     form.set("username", "ann").set("password", "apples");
     form.submit().await.mustcontain(&["Welcome ann"]);
     // A second browser on a fresh app has no cookies.

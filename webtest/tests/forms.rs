@@ -152,8 +152,8 @@ async fn fields_are_parsed_with_their_values() {
     );
     assert_eq!(form.get("name").as_deref(), Some("Ann"));
     assert_eq!(form.get("secret").as_deref(), Some(""));
-    assert_eq!(form.field_type("secret"), Some("password"));
-    assert_eq!(form.field_type("mail"), Some("email"));
+    assert_eq!(form.field_type("secret").as_deref(), Some("password"));
+    assert_eq!(form.field_type("mail").as_deref(), Some("email"));
     assert_eq!(form.get("bio").as_deref(), Some("Line one\nLine two"));
     assert_eq!(form.get("color").as_deref(), Some("g"));
     assert_eq!(form.options("color"), ["r", "g", "Blue"]);
@@ -205,7 +205,7 @@ async fn submitting_as_is_sends_what_a_browser_sends() {
 #[tokio::test]
 async fn setting_every_kind_of_field() {
     let app = app();
-    let mut form = everything(&app).await;
+    let form = everything(&app).await;
     form.set("name", "Bob")
         .set("secret", "hunter2")
         .set("bio", "new bio")
@@ -241,7 +241,7 @@ async fn setting_every_kind_of_field() {
 
 #[tokio::test]
 async fn selects_by_text_and_index() {
-    let mut form = everything(&app()).await;
+    let form = everything(&app()).await;
     form.select_text("color", "Blue");
     assert_eq!(form.get("color").as_deref(), Some("Blue"));
     form.select_index("color", 0);
@@ -256,7 +256,7 @@ async fn selects_by_text_and_index() {
 
 #[tokio::test]
 async fn force_value_takes_what_the_field_would_not() {
-    let mut form = everything(&app()).await;
+    let form = everything(&app()).await;
     form.force_value("color", "purple");
     assert_eq!(form.get("color").as_deref(), Some("purple"));
     form.set("color", "g"); // a normal set clears the forced value
@@ -336,7 +336,7 @@ async fn a_missing_field_fails() {
 #[tokio::test]
 async fn a_get_form_sends_its_fields_in_the_query() {
     let app = app();
-    let mut form = app.get("/forms").await.form(1);
+    let form = app.get("/forms").await.form(1);
     form.set("q", "web test");
     let res = form.submit_with("search").await;
     assert_eq!(res.url(), "http://localhost/find?q=web+test&search=Search");
@@ -346,7 +346,7 @@ async fn a_get_form_sends_its_fields_in_the_query() {
 #[tokio::test]
 async fn file_fields_upload_as_multipart() {
     let app = app();
-    let mut form = app.get("/forms").await.form_by_id("files");
+    let form = app.get("/forms").await.form_by_id("files");
     form.set_file("photo", Upload::new("ignored", "cat.jpg", &b"JPEG"[..]))
         .add_file("more", Upload::new("", "a.txt", "aaa"))
         .add_file(
