@@ -16,7 +16,7 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::hash::{DefaultHasher, Hasher};
 use std::io::{Read, Write};
@@ -139,8 +139,9 @@ impl TestFileEnvironment {
     }
 
     /// Runs `program` with `args` and checks it exited with 0 and wrote
-    /// nothing to stderr. A `program` with spaces and no `args` is split
-    /// like a shell would (quotes respected).
+    /// nothing to stderr. A `program` with spaces and no `args` that is
+    /// not a file is split like a shell would (quotes respected):
+    /// `env.run("paster create -t basic app", &[])`.
     ///
     /// # Panics
     ///
@@ -148,15 +149,15 @@ impl TestFileEnvironment {
     /// to stderr; the message shows the whole result. See
     /// [`command`](TestFileEnvironment::command) for other expectations.
     #[track_caller]
-    pub fn run(&self, program: &str, args: &[&str]) -> ProcResult {
+    pub fn run(&self, program: impl AsRef<OsStr>, args: &[&str]) -> ProcResult {
         self.command(program).args(args).run()
     }
 
     /// A run to set up: arguments, expectations, stdin, folder, variables.
-    pub fn command(&self, program: &str) -> Run<'_> {
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Run<'_> {
         Run {
             env: self,
-            program: program.to_owned(),
+            program: program.as_ref().to_owned(),
             args: Vec::new(),
             expect_error: false,
             expect_status: None,
@@ -229,7 +230,7 @@ impl TestFileEnvironment {
 #[must_use = "a command runs when `run` is called"]
 pub struct Run<'a> {
     env: &'a TestFileEnvironment,
-    program: String,
+    program: OsString,
     args: Vec<String>,
     expect_error: bool,
     expect_status: Option<i32>,
@@ -321,10 +322,14 @@ impl Run<'_> {
     ///
     /// As said above; a [`ScriptError`] holds the result when there is one.
     pub fn try_run(self) -> Result<ProcResult, ScriptError> {
-        let (program, args) = if self.args.is_empty() && self.program.contains(' ') {
-            let mut words = split_words(&self.program).into_iter();
+        let line = self
+            .program
+            .to_str()
+            .filter(|p| self.args.is_empty() && p.contains(' ') && !Path::new(p).exists());
+        let (program, args) = if let Some(line) = line {
+            let mut words = split_words(line).into_iter();
             let program = words.next().unwrap_or_default();
-            (program, words.collect())
+            (OsString::from(program), words.collect())
         } else {
             (self.program.clone(), self.args.clone())
         };
@@ -341,7 +346,7 @@ impl Run<'_> {
                 None => command.env_remove(name),
             };
         }
-        let mut all_args = vec![program.clone()];
+        let mut all_args = vec![program.to_string_lossy().into_owned()];
         all_args.extend(args.iter().cloned());
 
         let before = self.env.snapshot();

@@ -150,6 +150,21 @@ fn stdin_cwd_environment_and_split_commands() {
     let result = env.run("sh -c 'echo \"$0 and $1\"' 'one two' three", &[]);
     assert_eq!(result.stdout, "one two and three\n");
     assert_eq!(result.args[0], "sh");
+
+    // A program whose path has a space is not split.
+    let spaced = env.base_path().join("my tools");
+    std::fs::create_dir(&spaced).unwrap();
+    // (A link, not a script written here: executing a file just written
+    // races with other tests' forks, ETXTBSY.)
+    let pwd = ["/bin/pwd", "/usr/bin/pwd"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap();
+    let link = spaced.join("print dir");
+    std::os::unix::fs::symlink(pwd, &link).unwrap();
+    let expected = format!("{}\n", env.base_path().canonicalize().unwrap().display());
+    assert_eq!(env.run(&link, &[]).stdout, expected);
+    assert_eq!(env.run(link.to_str().unwrap(), &[]).stdout, expected);
 }
 
 #[test]
