@@ -74,6 +74,7 @@ pub(crate) struct Environ {
     pub(crate) https: Option<bool>,
     pub(crate) remote_addr: Option<SocketAddr>,
     pub(crate) remote_user: Option<String>,
+    pub(crate) script_name: Option<String>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) authorization: Option<Authorization>,
 }
@@ -204,6 +205,28 @@ impl TestApp {
     /// or `None` for nobody.
     pub fn set_remote_user(&self, user: Option<&str>) -> &Self {
         self.state().environ.remote_user = user.map(str::to_owned);
+        self
+    }
+
+    /// Mounts the app at `prefix` (WSGI's `SCRIPT_NAME`), as a URL map
+    /// or a reverse proxy would: a request for `/path` goes to
+    /// `/prefix/path` with the script name `/prefix` and the path info
+    /// `/path`; a URL already under the prefix keeps it. Redirects, links
+    /// and forms then stay under the prefix. `None` (the default) mounts
+    /// it at the root.
+    ///
+    /// # Panics
+    ///
+    /// When `prefix` does not start with `/`, or ends with one.
+    #[track_caller]
+    pub fn set_script_name(&self, prefix: Option<&str>) -> &Self {
+        if let Some(prefix) = prefix {
+            assert!(
+                prefix.starts_with('/') && !prefix.ends_with('/'),
+                "a script name starts with / and does not end with one: {prefix:?}"
+            );
+        }
+        self.state().environ.script_name = prefix.map(str::to_owned);
         self
     }
 

@@ -405,6 +405,11 @@ impl TestRequest {
         } else if !target.starts_with('/') {
             target.insert(0, '/');
         }
+        if let Some(prefix) = &environ.script_name
+            && !under(&target, prefix)
+        {
+            target.insert_str(0, prefix);
+        }
         if !self.query.is_empty() {
             let encoded = serde_urlencoded::to_string(&self.query)
                 .map_err(|e| bad(format!("bad query parameters: {e}")))?;
@@ -504,11 +509,21 @@ impl TestRequest {
             info = info.with_remote_addr(addr);
         }
         req.extensions_mut().insert(info);
+        if let Some(prefix) = &environ.script_name {
+            req.set_script_name(prefix);
+        }
         if let Some(user) = self.remote_user.or(environ.remote_user) {
             req.set_remote_user(user);
         }
         Ok((req, full_url, bare_host, path))
     }
+}
+
+/// Whether the path of `target` is `prefix` or under it.
+fn under(target: &str, prefix: &str) -> bool {
+    target
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }
 
 /// Rejects what `webob::Request::with_header` would silently drop.

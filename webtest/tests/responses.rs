@@ -268,3 +268,23 @@ impl PathInfo for Request {
         paste_core::RequestExt::path_info(&**self)
     }
 }
+
+#[tokio::test]
+async fn a_script_name_prefixes_requests_and_stays_through_follow_and_click() {
+    let app = TestApp::new(site_app());
+    app.set_script_name(Some("/blog"));
+    let res = app.get("/redirect").await;
+    assert_eq!(res.url(), "http://localhost/blog/redirect");
+    assert_eq!(res.location().as_deref(), Some("http://localhost/blog/"));
+    let index = res.follow().await;
+    index.mustcontain(&["Index"]);
+    let child = index.click("Child").await;
+    assert_eq!(child.text(), "http://localhost/blog/relative/child");
+    // Already under the prefix: kept as is.
+    assert_eq!(
+        app.get("/blog/x?y=1").await.text(),
+        "http://localhost/blog/x?y=1"
+    );
+    app.set_script_name(None);
+    assert_eq!(app.get("/x").await.text(), "http://localhost/x");
+}
