@@ -68,6 +68,12 @@ async fn every_method_reaches_the_app() {
     let res = app.head("/").param("a", "b").await;
     assert_eq!(res.status(), 200);
     assert!(res.body().is_empty());
+    let get = app.get("/").param("a", "b").await;
+    let head_length = res.header("content-length").unwrap();
+    assert_eq!(
+        head_length,
+        get.header("content-length").unwrap().replace("GET", "HEAD")
+    );
     assert_eq!(res.url(), "http://localhost/?a=b");
 }
 
