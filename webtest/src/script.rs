@@ -37,6 +37,24 @@ pub const MARKER: &str = ".scripttest-test-dir.txt";
 /// are ignored by the snapshots, as are [`ignore_path`]s.
 ///
 /// [`ignore_path`]: TestFileEnvironment::ignore_path
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use std::path::Path;
+/// use webtest::script::TestFileEnvironment;
+///
+/// let scratch = tempfile::tempdir().unwrap();
+/// let env = TestFileEnvironment::new(scratch.path().join("work")).with_env("LANG", "C");
+/// env.writefile("notes.txt", "draft");
+/// let result = env
+///     .command("sh")
+///     .args(&["-c", "echo final > notes.txt; echo done >&2; exit 1"])
+///     .expect_error()
+///     .run();
+/// assert_eq!((result.status, result.stderr.as_str()), (1, "done\n"));
+/// assert!(result.files_updated.contains_key(Path::new("notes.txt")));
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct TestFileEnvironment {
     base_path: PathBuf,
