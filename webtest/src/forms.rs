@@ -52,7 +52,27 @@ enum Kind {
     },
     Submit {
         value: String,
+        /// HTML5 `formaction`, `formmethod`, `formenctype` of the button.
+        overrides: Overrides,
     },
+}
+
+/// What a pressed button changes in its form's submission.
+#[derive(Clone, Debug, Default)]
+struct Overrides {
+    action: Option<String>,
+    method: Option<String>,
+    enctype: Option<String>,
+}
+
+impl Overrides {
+    fn of(el: &scraper::node::Element) -> Self {
+        Self {
+            action: el.attr("formaction").map(str::to_owned),
+            method: el.attr("formmethod").map(|m| m.trim().to_ascii_uppercase()),
+            enctype: el.attr("formenctype").map(str::to_ascii_lowercase),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -155,7 +175,8 @@ enum Value {
 /// radio, file, submit, image), `select`s (single and multiple),
 /// `textarea`s and submit `button`s, in document order — including those
 /// outside the form that name it with `form="id"`. Disabled fields are
-/// kept but not sent.
+/// kept but not sent. A pressed button's `formaction`, `formmethod` and
+/// `formenctype` win over the form's, as in browsers.
 ///
 /// Setters take `&self` and return it, to chain: the form keeps its
 /// values behind a lock, so `let form = res.form(0); form.set(…)` needs no
@@ -586,7 +607,10 @@ impl FormData {
                 }
             }
             "button" => match el.attr("type").map(str::to_ascii_lowercase).as_deref() {
-                None | Some("submit") => Kind::Submit { value },
+                None | Some("submit") => Kind::Submit {
+                    value,
+                    overrides: Overrides::of(el),
+                },
                 _ => return,
             },
             _ => {
@@ -626,7 +650,10 @@ impl FormData {
                             forced: None,
                         }
                     }
-                    "submit" | "image" => Kind::Submit { value },
+                    "submit" | "image" => Kind::Submit {
+                        value,
+                        overrides: Overrides::of(el),
+                    },
                     "button" | "reset" => return,
                     "file" => Kind::File {
                         uploads: Vec::new(),
@@ -942,10 +969,19 @@ impl FormData {
     }
 
     fn pairs(&self, button: Option<(&str, Choice<'_>)>) -> Vec<(String, Value)> {
+        self.pairs_and_button(button).0
+    }
+
+    /// The pairs sent, and what the pressed button overrides.
+    fn pairs_and_button(
+        &self,
+        button: Option<(&str, Choice<'_>)>,
+    ) -> (Vec<(String, Value)>, Overrides) {
+        let mut pressed = None;
         let mut pairs: Vec<(usize, String, Value)> = Vec::new();
         let mut seen_buttons = 0;
         for field in self.fields.iter().filter(|f| !f.disabled) {
-            if let Kind::Submit { value } = &field.kind {
+            if let Kind::Submit { value, overrides } = &field.kind {
                 if let Some((name, choice)) = &button
                     && field.name == *name
                 {
@@ -956,6 +992,7 @@ impl FormData {
                     seen_buttons += 1;
                     if chosen {
                         pairs.push((field.pos, field.name.clone(), Value::Text(value.clone())));
+                        pressed = Some(overrides.clone());
                     }
                 }
                 continue;
@@ -965,7 +1002,8 @@ impl FormData {
             }
         }
         pairs.sort_by_key(|(pos, _, _)| *pos);
-        pairs.into_iter().map(|(_, n, v)| (n, v)).collect()
+        let pairs = pairs.into_iter().map(|(_, n, v)| (n, v)).collect();
+        (pairs, pressed.unwrap_or_default())
     }
 
     fn submit(&self) -> TestRequest {
@@ -992,7 +1030,7 @@ impl FormData {
         let values: Vec<&str> = self
             .buttons(button)
             .filter_map(|f| match &f.kind {
-                Kind::Submit { value } => Some(value.as_str()),
+                Kind::Submit { value, .. } => Some(value.as_str()),
                 _ => None,
             })
             .collect();
@@ -1014,8 +1052,13 @@ impl FormData {
     /// them as the body, urlencoded or multipart (by `enctype`, or
     /// multipart whenever a file is attached).
     fn submit_choice(&self, button: Option<(&str, Choice<'_>)>) -> TestRequest {
-        let pairs = self.pairs(button);
-        let action = same_site(&self.page_url, &self.action);
+        let (pairs, pressed) = self.pairs_and_button(button);
+        let action = same_site(
+            &self.page_url,
+            pressed.action.as_deref().unwrap_or(&self.action),
+        );
+        let form_method = pressed.method.as_deref().unwrap_or(&self.method);
+        let enctype = pressed.enctype.as_deref().unwrap_or(&self.enctype);
         let mut texts: Vec<(String, String)> = Vec::new();
         let mut uploads = Vec::new();
         for (name, value) in pairs {
@@ -1025,7 +1068,7 @@ impl FormData {
                 Value::NoFile => uploads.push(Upload::new(&name, "", Vec::new())),
             }
         }
-        let method = http::Method::from_bytes(self.method.as_bytes()).unwrap_or(http::Method::GET);
+        let method = http::Method::from_bytes(form_method.as_bytes()).unwrap_or(http::Method::GET);
         let request = if method == http::Method::GET {
             let base = action.split('?').next().unwrap_or(&action).to_owned();
             let mut names: Vec<(String, String)> = texts;
@@ -1037,7 +1080,7 @@ impl FormData {
             );
             self.app.get(&base).query(&names)
         } else {
-            let multipart = self.enctype == "multipart/form-data"
+            let multipart = enctype == "multipart/form-data"
                 || uploads.iter().any(|u| !u.filename().is_empty());
             let mut request = self.app.request(method, &action).form(&texts);
             if multipart {

@@ -62,6 +62,12 @@ Line two</textarea>
 <form id="put" method="put">
   <input name="k" value="v">
 </form>
+<form id="override" action="/default" method="post">
+  <input name="k" value="v">
+  <button name="b" value="1">Default</button>
+  <button name="b" value="2" formaction="/elsewhere" formmethod="get">Elsewhere</button>
+  <button name="b" value="3" formenctype="multipart/form-data">Multi</button>
+</form>
 </body></html>"#;
 
 fn app() -> TestApp {
@@ -110,7 +116,7 @@ fn owned(items: &[(&str, &str)]) -> Vec<(String, String)> {
 async fn forms_by_index_and_id() {
     let app = app();
     let res = app.get("/forms").await;
-    assert_eq!(res.forms().len(), 5);
+    assert_eq!(res.forms().len(), 6);
     assert_eq!(res.form(0).id(), Some("everything"));
     assert_eq!(res.form(1).action(), "/find");
     assert_eq!(res.form(1).method(), "GET");
@@ -412,4 +418,29 @@ async fn put_and_delete_forms_use_their_method() {
     let put = res.form_by_id("put").submit().await;
     assert_eq!(put.url(), "http://localhost/forms");
     assert_eq!(put.text(), "PUT k=v");
+}
+
+#[tokio::test]
+async fn a_pressed_button_may_override_action_method_and_enctype() {
+    let app = app();
+    let form = app.get("/forms").await.form_by_id("override");
+    let seen: Value = form.submit_with_value("b", "1").await.json();
+    assert_eq!(
+        (seen["method"].as_str(), seen["path"].as_str()),
+        (Some("POST"), Some("/default"))
+    );
+    assert_eq!(
+        seen["headers"]["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    let res = form.submit_with_value("b", "2").await;
+    assert_eq!(res.url(), "http://localhost/elsewhere?k=v&b=2");
+    let seen: Value = form.submit_with_value("b", "3").await.json();
+    assert!(
+        seen["headers"]["content-type"]
+            .as_str()
+            .unwrap()
+            .starts_with("multipart/form-data")
+    );
+    assert_eq!(pairs(&seen["fields"]), owned(&[("k", "v"), ("b", "3")]));
 }
