@@ -91,27 +91,6 @@ async fn everything(app: &TestApp) -> Form {
     app.get("/forms").await.form_by_id("everything")
 }
 
-fn pairs(value: &Value) -> Vec<(String, String)> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap().to_owned(),
-                p[1].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn owned(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-        .collect()
-}
-
 #[tokio::test]
 async fn forms_by_index_and_id() {
     let app = app();
@@ -184,11 +163,14 @@ async fn submitting_as_is_sends_what_a_browser_sends() {
     let seen: Value = res.json();
     assert_eq!(seen["method"], "POST");
     assert_eq!(seen["path"], "/save");
-    assert_eq!(pairs(&seen["query"]), owned(&[("ignored", "1")]));
+    assert_eq!(
+        common::pairs(&seen["query"]),
+        common::owned(&[("ignored", "1")])
+    );
     assert_eq!(seen["headers"]["referer"], "http://localhost/forms");
     assert_eq!(
-        pairs(&seen["fields"]),
-        owned(&[
+        common::pairs(&seen["fields"]),
+        common::owned(&[
             ("__start__", "person"),
             ("name", "Ann"),
             ("secret", ""),
@@ -223,8 +205,8 @@ async fn setting_every_kind_of_field() {
         .set_multiple("pets", &["cat", "fish"]);
     let seen: Value = form.submit_with("action").await.json();
     assert_eq!(
-        pairs(&seen["fields"]),
-        owned(&[
+        common::pairs(&seen["fields"]),
+        common::owned(&[
             ("__start__", "person"),
             ("name", "Bob"),
             ("secret", "hunter2"),
@@ -287,8 +269,8 @@ async fn several_submit_buttons() {
         (&by_value, ("action", "publish")),
         (&button, ("go", "")),
     ] {
-        let fields = pairs(&seen["fields"]);
-        assert!(fields.contains(&owned(&[pair])[0]), "{fields:?}");
+        let fields = common::pairs(&seen["fields"]);
+        assert!(fields.contains(&common::owned(&[pair])[0]), "{fields:?}");
         assert_eq!(
             fields
                 .iter()
@@ -367,7 +349,10 @@ async fn file_fields_upload_as_multipart() {
             .unwrap()
             .starts_with("multipart/form-data")
     );
-    assert_eq!(pairs(&seen["fields"]), owned(&[("title", "Photos")]));
+    assert_eq!(
+        common::pairs(&seen["fields"]),
+        common::owned(&[("title", "Photos")])
+    );
     let files = seen["files"].as_array().unwrap();
     let got: Vec<(&str, &str, &str, &str)> = files
         .iter()
@@ -393,8 +378,8 @@ async fn file_fields_upload_as_multipart() {
     let form = app.get("/forms").await.form_by_id("files");
     let seen: Value = form.submit().await.json();
     assert_eq!(
-        pairs(&seen["fields"]),
-        owned(&[("title", "Photos"), ("photo", ""), ("more", "")])
+        common::pairs(&seen["fields"]),
+        common::owned(&[("title", "Photos"), ("photo", ""), ("more", "")])
     );
 }
 
@@ -442,5 +427,8 @@ async fn a_pressed_button_may_override_action_method_and_enctype() {
             .unwrap()
             .starts_with("multipart/form-data")
     );
-    assert_eq!(pairs(&seen["fields"]), owned(&[("k", "v"), ("b", "3")]));
+    assert_eq!(
+        common::pairs(&seen["fields"]),
+        common::owned(&[("k", "v"), ("b", "3")])
+    );
 }

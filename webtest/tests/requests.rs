@@ -8,27 +8,6 @@ use paste_core::{Error, Request, Response, app_fn, http::StatusCode};
 use serde_json::{Value, json};
 use webtest::{AnyStatus, Authorization, ErrorKind, TestApp, Upload};
 
-fn pairs(value: &Value) -> Vec<(String, String)> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap().to_owned(),
-                p[1].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn owned(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-        .collect()
-}
-
 #[tokio::test]
 async fn get_with_params_appends_to_the_query_and_drops_the_fragment() {
     let app = TestApp::new(common::echo());
@@ -40,8 +19,8 @@ async fn get_with_params_appends_to_the_query_and_drops_the_fragment() {
     assert_eq!(seen["method"], "GET");
     assert_eq!(seen["path"], "/search");
     assert_eq!(
-        pairs(&seen["query"]),
-        owned(&[("x", "1"), ("q", "rust web"), ("é", "ü&")])
+        common::pairs(&seen["query"]),
+        common::owned(&[("x", "1"), ("q", "rust web"), ("é", "ü&")])
     );
     assert_eq!(seen["headers"]["host"], "localhost");
     assert_eq!(
@@ -88,13 +67,13 @@ async fn post_params_make_a_urlencoded_form() {
         .json();
     assert_eq!(seen["content_type"], "application/x-www-form-urlencoded");
     assert_eq!(
-        pairs(&seen["fields"]),
-        owned(&[("user", "bob"), ("password", "x y&z")])
+        common::pairs(&seen["fields"]),
+        common::owned(&[("user", "bob"), ("password", "x y&z")])
     );
     // params() on a PUT go to the body too, and the method stays.
     let seen: Value = app.put("/x").params(&[("a", "1")]).await.json();
     assert_eq!(seen["method"], "PUT");
-    assert_eq!(pairs(&seen["fields"]), owned(&[("a", "1")]));
+    assert_eq!(common::pairs(&seen["fields"]), common::owned(&[("a", "1")]));
 }
 
 #[tokio::test]
@@ -120,8 +99,8 @@ async fn uploads_make_a_multipart_form() {
     // An empty file field sends `filename=""`, as browsers do; webob reads
     // it as an empty field, as cgi did.
     assert_eq!(
-        pairs(&seen["fields"]),
-        owned(&[("title", "Holiday"), ("empty", "")])
+        common::pairs(&seen["fields"]),
+        common::owned(&[("title", "Holiday"), ("empty", "")])
     );
     let files = seen["files"].as_array().unwrap();
     assert_eq!(files[0]["field"], "photo");
@@ -169,7 +148,7 @@ async fn json_bodies_raw_bodies_and_content_types() {
             .unwrap()
             .starts_with("multipart/form-data; boundary=")
     );
-    assert_eq!(pairs(&seen["fields"]), owned(&[("k", "v")]));
+    assert_eq!(common::pairs(&seen["fields"]), common::owned(&[("k", "v")]));
 }
 
 #[tokio::test]

@@ -69,3 +69,26 @@ pub fn echo() -> impl paste_core::App {
 pub fn html(body: &str) -> Response {
     Response::html(body.to_owned())
 }
+
+/// The `[name, value]` pairs of the echo app's JSON, as owned pairs.
+pub fn pairs(value: &Value) -> Vec<(String, String)> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_owned(),
+                p[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Owned copies of `(name, value)` pairs, to compare with [`pairs`].
+pub fn owned(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
