@@ -1,0 +1,2 @@
+//! Rendering benchmark.
+fn main() {}

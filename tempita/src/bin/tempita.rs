@@ -1,0 +1,2 @@
+//! The `tempita` command: fill a template.
+fn main() {}
