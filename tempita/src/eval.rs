@@ -203,6 +203,25 @@ impl State {
         self.render(parent.into_inner(), ns)
     }
 
+    /// Evaluate the first expression node of `template` (see [`crate::eval`]).
+    pub(crate) fn eval_first(&mut self, template: Arc<TemplateInner>, ns: Ns) -> Result<Value> {
+        let Some(Node::Expr { pos, expr, filters }) = template.nodes.first() else {
+            return Err(Error::new(ErrorKind::Syntax, "not an expression"));
+        };
+        self.frames.push(Frame { id: 0, ns, template: template.clone(), inherit: None, defs: Vec::new() });
+        let result = (|| {
+            let mut v = self.eval(expr)?;
+            for f in filters {
+                let func = self.eval(f)?;
+                v = self.call(&func, vec![v], Kwargs::default())?;
+            }
+            Ok(v)
+        })()
+        .map_err(|e| self.positioned(e, *pos));
+        self.frames.pop();
+        result
+    }
+
     fn exec(&mut self, nodes: &[Node], out: &mut String) -> Result<Flow> {
         for node in nodes {
             match node {

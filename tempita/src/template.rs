@@ -302,6 +302,22 @@ pub fn sub(content: &str, context: &Context) -> Result<String> {
     Template::new(content)?.substitute(context)
 }
 
+/// Evaluate one Python expression with the variables of `context`.
+///
+/// ```
+/// use tempita::{Context, eval};
+/// let v = eval("[x * 2 for x in range(n)]", &Context::new().with("n", 3)).unwrap();
+/// assert_eq!(v.repr(), "[0, 2, 4]");
+/// ```
+///
+/// # Errors
+/// Syntax and evaluation errors.
+pub fn eval(expression: &str, context: &Context) -> Result<Value> {
+    let t = Template::builder(format!("{{{{{expression}}}}}")).name("<expression>").build()?;
+    let mut state = State::new();
+    state.eval_first(t.inner, context.vars.clone())
+}
+
 /// [`sub`] for HTML: values are escaped (Tempita's `sub_html`).
 ///
 /// # Errors
