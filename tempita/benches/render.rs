@@ -40,9 +40,16 @@ struct Page {
 fn page() -> Page {
     Page {
         title: "Shop <& Co>".into(),
-        user: User { name: "ann o'neil".into(), admin: true },
+        user: User {
+            name: "ann o'neil".into(),
+            admin: true,
+        },
         nav: (0..8)
-            .map(|i| Link { href: format!("/section/{i}?a=1&b=2"), label: format!("Section {i}"), active: i == 3 })
+            .map(|i| Link {
+                href: format!("/section/{i}?a=1&b=2"),
+                label: format!("Section {i}"),
+                active: i == 3,
+            })
             .collect(),
         items: (0..50)
             .map(|i| Item {
@@ -99,9 +106,17 @@ const HANDLEBARS: &str = r#"<html><head><title>{{title}}</title></head><body>
 
 fn tempita_template() -> tempita::Template {
     let upper = tempita::Value::from_function("upper", |args, _| {
-        Ok(args.first().map(|v| v.to_string().to_uppercase()).unwrap_or_default().into())
+        Ok(args
+            .first()
+            .map(|v| v.to_string().to_uppercase())
+            .unwrap_or_default()
+            .into())
     });
-    tempita::HtmlTemplate::builder(TEMPITA).name("page.html").namespace_value("upper", upper).build().unwrap()
+    tempita::HtmlTemplate::builder(TEMPITA)
+        .name("page.html")
+        .namespace_value("upper", upper)
+        .build()
+        .unwrap()
 }
 
 fn handlebars_registry() -> handlebars::Handlebars<'static> {
@@ -110,27 +125,48 @@ fn handlebars_registry() -> handlebars::Handlebars<'static> {
     hb.register_template_string("page", HANDLEBARS).unwrap();
     hb.register_helper(
         "upper",
-        Box::new(|h: &Helper<'_>, _: &Handlebars<'_>, _: &Context, _: &mut RenderContext<'_, '_>, out: &mut dyn Output| -> HelperResult {
-            let s = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
-            out.write(&handlebars::html_escape(&s.to_uppercase()))?;
-            Ok(())
-        }),
+        Box::new(
+            |h: &Helper<'_>,
+             _: &Handlebars<'_>,
+             _: &Context,
+             _: &mut RenderContext<'_, '_>,
+             out: &mut dyn Output|
+             -> HelperResult {
+                let s = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+                out.write(&handlebars::html_escape(&s.to_uppercase()))?;
+                Ok(())
+            },
+        ),
     );
     hb.register_helper(
         "parity",
-        Box::new(|h: &Helper<'_>, _: &Handlebars<'_>, _: &Context, _: &mut RenderContext<'_, '_>, out: &mut dyn Output| -> HelperResult {
-            let i = h.param(0).and_then(|p| p.value().as_u64()).unwrap_or(0);
-            out.write(if i % 2 == 1 { "odd" } else { "even" })?;
-            Ok(())
-        }),
+        Box::new(
+            |h: &Helper<'_>,
+             _: &Handlebars<'_>,
+             _: &Context,
+             _: &mut RenderContext<'_, '_>,
+             out: &mut dyn Output|
+             -> HelperResult {
+                let i = h.param(0).and_then(|p| p.value().as_u64()).unwrap_or(0);
+                out.write(if i % 2 == 1 { "odd" } else { "even" })?;
+                Ok(())
+            },
+        ),
     );
     hb.register_helper(
         "price2",
-        Box::new(|h: &Helper<'_>, _: &Handlebars<'_>, _: &Context, _: &mut RenderContext<'_, '_>, out: &mut dyn Output| -> HelperResult {
-            let p = h.param(0).and_then(|p| p.value().as_f64()).unwrap_or(0.0);
-            out.write(&format!("{p:.2}"))?;
-            Ok(())
-        }),
+        Box::new(
+            |h: &Helper<'_>,
+             _: &Handlebars<'_>,
+             _: &Context,
+             _: &mut RenderContext<'_, '_>,
+             out: &mut dyn Output|
+             -> HelperResult {
+                let p = h.param(0).and_then(|p| p.value().as_f64()).unwrap_or(0.0);
+                out.write(&format!("{p:.2}"))?;
+                Ok(())
+            },
+        ),
     );
     hb
 }
@@ -162,26 +198,53 @@ fn bench(c: &mut Criterion) {
     let mj = env.get_template("page.html").unwrap();
 
     // The three engines must produce the same page, up to whitespace details.
-    let norm = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ").replace("&#x27;", "'").replace("&#39;", "'").replace("&#x3D;", "=").replace("&#x2F;", "/").replace("&#x2f;", "/");
-    let a = norm(tt.substitute(&tempita::Context::from_serialize(&data).unwrap()).unwrap());
+    let norm = |s: String| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&#x3D;", "=")
+            .replace("&#x2F;", "/")
+            .replace("&#x2f;", "/")
+    };
+    let a = norm(
+        tt.substitute(&tempita::Context::from_serialize(&data).unwrap())
+            .unwrap(),
+    );
     let b = norm(mj.render(&data).unwrap());
     let h = norm(hb.render("page", &data).unwrap());
     assert!(a == b, "tempita and minijinja differ");
     assert!(a == h, "tempita and handlebars differ:\n{a}\n{h}");
 
     let mut g = c.benchmark_group("page");
-    g.sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
     g.bench_function("tempita", |bn| {
-        bn.iter(|| tt.substitute(&tempita::Context::from_serialize(black_box(&data)).unwrap()).unwrap());
+        bn.iter(|| {
+            tt.substitute(&tempita::Context::from_serialize(black_box(&data)).unwrap())
+                .unwrap()
+        });
     });
     let ctx = tempita::Context::from_serialize(&data).unwrap();
-    g.bench_function("tempita_prebuilt_context", |bn| bn.iter(|| tt.substitute(black_box(&ctx)).unwrap()));
-    g.bench_function("minijinja", |bn| bn.iter(|| mj.render(black_box(&data)).unwrap()));
-    g.bench_function("handlebars", |bn| bn.iter(|| hb.render("page", black_box(&data)).unwrap()));
-    g.bench_function("tempita_parse", |bn| bn.iter(|| tempita_template()));
+    g.bench_function("tempita_prebuilt_context", |bn| {
+        bn.iter(|| tt.substitute(black_box(&ctx)).unwrap());
+    });
+    g.bench_function("minijinja", |bn| {
+        bn.iter(|| mj.render(black_box(&data)).unwrap());
+    });
+    g.bench_function("handlebars", |bn| {
+        bn.iter(|| hb.render("page", black_box(&data)).unwrap());
+    });
+    g.bench_function("tempita_parse", |bn| bn.iter(tempita_template));
     g.finish();
 
-    let t = time_it(|| drop(black_box(tt.substitute(&tempita::Context::from_serialize(&data).unwrap()))));
+    let t = time_it(|| {
+        drop(black_box(tt.substitute(
+            &tempita::Context::from_serialize(&data).unwrap(),
+        )));
+    });
     let tp = time_it(|| drop(black_box(tt.substitute(&ctx))));
     let m = time_it(|| drop(black_box(mj.render(&data))));
     let hbt = time_it(|| drop(black_box(hb.render("page", &data))));
@@ -190,7 +253,10 @@ fn bench(c: &mut Criterion) {
     println!("  minijinja                 {m:>10.2?}  1.00x");
     println!("  tempita                   {t:>10.2?}  {:.2}x", ratio(t));
     println!("  tempita, prebuilt context {tp:>10.2?}  {:.2}x", ratio(tp));
-    println!("  handlebars                {hbt:>10.2?}  {:.2}x", ratio(hbt));
+    println!(
+        "  handlebars                {hbt:>10.2?}  {:.2}x",
+        ratio(hbt)
+    );
 }
 
 criterion_group!(benches, bench);

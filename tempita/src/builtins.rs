@@ -10,13 +10,49 @@ use crate::value::{Dict, Kwargs, Num, Repr, Value};
 use crate::{html, looper};
 
 const BUILTINS: &[&str] = &[
-    "len", "str", "int", "float", "bool", "repr", "sorted", "enumerate", "range", "zip", "min", "max", "abs",
-    "hex", "oct", "round", "list", "tuple", "dict", "sum", "any", "all", "reversed", "getattr", "hasattr",
-    "chr", "ord", "callable", "isinstance", "looper", "html", "html_quote", "url", "attr", "bunch", "divmod",
+    "len",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "repr",
+    "sorted",
+    "enumerate",
+    "range",
+    "zip",
+    "min",
+    "max",
+    "abs",
+    "hex",
+    "oct",
+    "round",
+    "list",
+    "tuple",
+    "dict",
+    "sum",
+    "any",
+    "all",
+    "reversed",
+    "getattr",
+    "hasattr",
+    "chr",
+    "ord",
+    "callable",
+    "isinstance",
+    "looper",
+    "html",
+    "html_quote",
+    "url",
+    "attr",
+    "bunch",
+    "divmod",
 ];
 
 static TABLE: LazyLock<HashMap<&'static str, Value>> = LazyLock::new(|| {
-    BUILTINS.iter().map(|n| (*n, Value(Repr::Callable(Arc::new(Callable::Builtin(n)))))).collect()
+    BUILTINS
+        .iter()
+        .map(|n| (*n, Value(Repr::Callable(Arc::new(Callable::Builtin(n))))))
+        .collect()
 });
 
 /// A builtin by name.
@@ -30,15 +66,25 @@ fn type_err(msg: impl std::fmt::Display) -> crate::Error {
 
 fn arity(name: &str, args: &[Value], min: usize, max: usize) -> Result<()> {
     if args.len() < min || args.len() > max {
-        let want = if min == max { format!("exactly {min}") } else { format!("{min} to {max}") };
-        return Err(type_err(format!("{name}() takes {want} argument(s) ({} given)", args.len())));
+        let want = if min == max {
+            format!("exactly {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(type_err(format!(
+            "{name}() takes {want} argument(s) ({} given)",
+            args.len()
+        )));
     }
     Ok(())
 }
 
 fn int_arg(name: &str, v: &Value) -> Result<i64> {
     v.as_i64().ok_or_else(|| {
-        type_err(format!("{name}(): '{}' object cannot be interpreted as an integer", v.type_name()))
+        type_err(format!(
+            "{name}(): '{}' object cannot be interpreted as an integer",
+            v.type_name()
+        ))
     })
 }
 
@@ -49,17 +95,33 @@ pub(crate) fn len_of(v: &Value) -> Result<usize> {
         Repr::Dict(d) => d.entries.len(),
         Repr::Object(o) => match o.iterate() {
             Some(items) => items.len(),
-            None => return Err(type_err(format!("object of type '{}' has no len()", o.repr()))),
+            None => {
+                return Err(type_err(format!(
+                    "object of type '{}' has no len()",
+                    o.repr()
+                )));
+            }
         },
-        _ => return Err(type_err(format!("object of type '{}' has no len()", v.type_name()))),
+        _ => {
+            return Err(type_err(format!(
+                "object of type '{}' has no len()",
+                v.type_name()
+            )));
+        }
     })
 }
 
-fn sort_values(st: &mut State, items: &mut Vec<Value>, key: Option<&Value>, reverse: bool) -> Result<()> {
+fn sort_values(
+    st: &mut State,
+    items: &mut Vec<Value>,
+    key: Option<&Value>,
+    reverse: bool,
+) -> Result<()> {
     let keys: Vec<Value> = match key {
-        Some(k) if !k.is_none() => {
-            items.iter().map(|v| st.call(k, vec![v.clone()], Kwargs::default())).collect::<Result<_>>()?
-        }
+        Some(k) if !k.is_none() => items
+            .iter()
+            .map(|v| st.call(k, vec![v.clone()], Kwargs::default()))
+            .collect::<Result<_>>()?,
         _ => items.clone(),
     };
     let mut idx: Vec<usize> = (0..items.len()).collect();
@@ -86,7 +148,11 @@ fn sort_values(st: &mut State, items: &mut Vec<Value>, key: Option<&Value>, reve
 
 fn min_max(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) -> Result<Value> {
     kw.check(name, &["key", "default"])?;
-    let items: Vec<Value> = if args.len() == 1 { st.iterate(&args[0])?.to_vec() } else { args };
+    let items: Vec<Value> = if args.len() == 1 {
+        st.iterate(&args[0])?.to_vec()
+    } else {
+        args
+    };
     let mut best: Option<(Value, Value)> = None;
     for item in items {
         let k = match kw.get("key") {
@@ -97,7 +163,11 @@ fn min_max(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) -> Result<
             None => true,
             Some((bk, _)) => {
                 let o = k.py_cmp(bk, if name == "min" { "<" } else { ">" })?;
-                if name == "min" { o == Ordering::Less } else { o == Ordering::Greater }
+                if name == "min" {
+                    o == Ordering::Less
+                } else {
+                    o == Ordering::Greater
+                }
             }
         };
         if better {
@@ -107,7 +177,10 @@ fn min_max(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) -> Result<
     match (best, kw.get("default")) {
         (Some((_, v)), _) => Ok(v),
         (None, Some(d)) => Ok(d.clone()),
-        (None, None) => Err(rt(ErrorKind::Value, format!("{name}() arg is an empty sequence"))),
+        (None, None) => Err(rt(
+            ErrorKind::Value,
+            format!("{name}() arg is an empty sequence"),
+        )),
     }
 }
 
@@ -134,7 +207,9 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
         "inf" | "+inf" | "infinity" => Some(f64::INFINITY),
         "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
         "nan" | "+nan" | "-nan" => Some(f64::NAN),
-        _ if t.chars().all(|c| c.is_ascii_digit() || "+-.e_".contains(c)) => t.replace('_', "").parse().ok(),
+        _ if t.chars().all(|c| c.is_ascii_digit() || "+-.e_".contains(c)) => {
+            t.replace('_', "").parse().ok()
+        }
         _ => None,
     }
 }
@@ -151,11 +226,14 @@ fn round(args: &[Value]) -> Result<Value> {
         (Some(Num::Int(i)), Some(n)) if n >= 0 => Ok(i.into()),
         (Some(Num::Int(i)), Some(n)) => {
             let p = 10f64.powi(i32::try_from(-n).unwrap_or(i32::MAX));
-            Ok((((i as f64) / p).round_ties_even() * p) as i64).map(Value::from)
+            Ok(Value::from((((i as f64) / p).round_ties_even() * p) as i64))
         }
         (Some(Num::Float(f)), None) => {
             if !f.is_finite() {
-                return Err(rt(ErrorKind::Overflow, "cannot convert float infinity or NaN to integer"));
+                return Err(rt(
+                    ErrorKind::Overflow,
+                    "cannot convert float infinity or NaN to integer",
+                ));
             }
             Ok(Value::from(f.round_ties_even() as i64))
         }
@@ -167,14 +245,20 @@ fn round(args: &[Value]) -> Result<Value> {
             let p = 10f64.powi(i32::try_from(n).unwrap_or(0).clamp(-308, 308));
             Ok(((f * p).round_ties_even() / p).into())
         }
-        _ => Err(type_err(format!("type {} doesn't define __round__ method", args[0].type_name()))),
+        _ => Err(type_err(format!(
+            "type {} doesn't define __round__ method",
+            args[0].type_name()
+        ))),
     }
 }
 
 /// Call builtin `name`.
 #[allow(clippy::too_many_lines)]
 pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) -> Result<Value> {
-    if !matches!(name, "sorted" | "min" | "max" | "attr" | "bunch" | "enumerate" | "dict") {
+    if !matches!(
+        name,
+        "sorted" | "min" | "max" | "attr" | "bunch" | "enumerate" | "dict"
+    ) {
         kw.check(name, &[])?;
     }
     match name {
@@ -185,7 +269,7 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
         "str" => {
             arity(name, &args, 0, 1)?;
             match args.first() {
-                Some(v) => Ok(st.to_str(v)?.into()),
+                Some(v) => Ok(st.str_of(v)?.into()),
                 None => Ok("".into()),
             }
         }
@@ -196,18 +280,31 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
         "int" => {
             arity(name, &args, 0, 2)?;
             let base = match args.get(1) {
-                Some(b) => u32::try_from(int_arg(name, b)?).ok().filter(|b| (2..=36).contains(b)).ok_or_else(|| rt(ErrorKind::Value, "int() base must be >= 2 and <= 36"))?,
+                Some(b) => u32::try_from(int_arg(name, b)?)
+                    .ok()
+                    .filter(|b| (2..=36).contains(b))
+                    .ok_or_else(|| rt(ErrorKind::Value, "int() base must be >= 2 and <= 36"))?,
                 None => 10,
             };
-            let Some(v) = args.first() else { return Ok(0.into()) };
+            let Some(v) = args.first() else {
+                return Ok(0.into());
+            };
             match (&v.0, v.as_number()) {
-                (Repr::Str(s) | Repr::Markup(s), _) => parse_int(s, base).map(Value::from).ok_or_else(|| {
-                    rt(ErrorKind::Value, format!("invalid literal for int() with base {base}: {}", v.repr()))
-                }),
+                (Repr::Str(s) | Repr::Markup(s), _) => {
+                    parse_int(s, base).map(Value::from).ok_or_else(|| {
+                        rt(
+                            ErrorKind::Value,
+                            format!("invalid literal for int() with base {base}: {}", v.repr()),
+                        )
+                    })
+                }
                 (_, Some(Num::Int(i))) => Ok(i.into()),
                 #[allow(clippy::cast_possible_truncation)]
                 (_, Some(Num::Float(f))) if f.is_finite() => Ok((f.trunc() as i64).into()),
-                (_, Some(Num::Float(_))) => Err(rt(ErrorKind::Overflow, "cannot convert float infinity or NaN to integer")),
+                (_, Some(Num::Float(_))) => Err(rt(
+                    ErrorKind::Overflow,
+                    "cannot convert float infinity or NaN to integer",
+                )),
                 _ => Err(type_err(format!(
                     "int() argument must be a string or a number, not '{}'",
                     v.type_name()
@@ -216,13 +313,21 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
         }
         "float" => {
             arity(name, &args, 0, 1)?;
-            let Some(v) = args.first() else { return Ok(0.0.into()) };
+            let Some(v) = args.first() else {
+                return Ok(0.0.into());
+            };
             match (&v.0, v.as_number()) {
                 (Repr::Str(s), _) => parse_float(s).map(Value::from).ok_or_else(|| {
-                    rt(ErrorKind::Value, format!("could not convert string to float: {}", v.repr()))
+                    rt(
+                        ErrorKind::Value,
+                        format!("could not convert string to float: {}", v.repr()),
+                    )
                 }),
                 (_, Some(n)) => Ok(n.as_f64().into()),
-                _ => Err(type_err(format!("float() argument must be a string or a number, not '{}'", v.type_name()))),
+                _ => Err(type_err(format!(
+                    "float() argument must be a string or a number, not '{}'",
+                    v.type_name()
+                ))),
             }
         }
         "bool" => {
@@ -233,7 +338,12 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             kw.check(name, &["key", "reverse"])?;
             arity(name, &args, 1, 1)?;
             let mut items = st.iterate(&args[0])?.to_vec();
-            sort_values(st, &mut items, kw.get("key"), kw.get("reverse").is_some_and(Value::is_true))?;
+            sort_values(
+                st,
+                &mut items,
+                kw.get("key"),
+                kw.get("reverse").is_some_and(Value::is_true),
+            )?;
             Ok(Value::list(items))
         }
         "reversed" => {
@@ -248,7 +358,11 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
                 Some(v) => st.iterate(v)?.to_vec(),
                 None => Vec::new(),
             };
-            Ok(if name == "list" { Value::list(items) } else { Value::tuple(items) })
+            Ok(if name == "list" {
+                Value::list(items)
+            } else {
+                Value::tuple(items)
+            })
         }
         "dict" => {
             arity(name, &args, 0, 1)?;
@@ -260,7 +374,10 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
                     for pair in st.iterate(v)?.iter() {
                         let kv = st.iterate(pair)?;
                         if kv.len() != 2 {
-                            return Err(rt(ErrorKind::Value, "dictionary update sequence element has wrong length"));
+                            return Err(rt(
+                                ErrorKind::Value,
+                                "dictionary update sequence element has wrong length",
+                            ));
                         }
                         d.insert(kv[0].clone(), kv[1].clone());
                     }
@@ -280,12 +397,19 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             };
             let items = st.iterate(&args[0])?;
             Ok(Value::list(
-                items.iter().zip(start..).map(|(v, i)| Value::tuple([i.into(), v.clone()])).collect(),
+                items
+                    .iter()
+                    .zip(start..)
+                    .map(|(v, i)| Value::tuple([i.into(), v.clone()]))
+                    .collect(),
             ))
         }
         "range" => {
             arity(name, &args, 1, 3)?;
-            let nums = args.iter().map(|a| int_arg(name, a)).collect::<Result<Vec<_>>>()?;
+            let nums = args
+                .iter()
+                .map(|a| int_arg(name, a))
+                .collect::<Result<Vec<_>>>()?;
             let (start, stop, step) = match nums[..] {
                 [stop] => (0, stop, 1),
                 [start, stop] => (start, stop, 1),
@@ -295,7 +419,11 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             if step == 0 {
                 return Err(rt(ErrorKind::Value, "range() arg 3 must not be zero"));
             }
-            let count = if step > 0 { (stop - start + step - 1) / step } else { (start - stop - step - 1) / -step };
+            let count = if step > 0 {
+                (stop - start + step - 1) / step
+            } else {
+                (start - stop - step - 1) / -step
+            };
             if count > 10_000_000 {
                 return Err(rt(ErrorKind::Overflow, "range() too large for a template"));
             }
@@ -308,13 +436,22 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             Ok(Value::list(out))
         }
         "zip" => {
-            let seqs = args.iter().map(|a| st.iterate(a)).collect::<Result<Vec<_>>>()?;
+            let seqs = args
+                .iter()
+                .map(|a| st.iterate(a))
+                .collect::<Result<Vec<_>>>()?;
             let n = seqs.iter().map(|s| s.len()).min().unwrap_or(0);
-            Ok(Value::list((0..n).map(|i| Value::tuple(seqs.iter().map(|s| s[i].clone()))).collect()))
+            Ok(Value::list(
+                (0..n)
+                    .map(|i| Value::tuple(seqs.iter().map(|s| s[i].clone())))
+                    .collect(),
+            ))
         }
         "min" | "max" => {
             if args.is_empty() {
-                return Err(type_err(format!("{name} expected at least 1 argument, got 0")));
+                return Err(type_err(format!(
+                    "{name} expected at least 1 argument, got 0"
+                )));
             }
             min_max(st, name, args, kw)
         }
@@ -322,21 +459,32 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             arity(name, &args, 1, 2)?;
             let mut total = args.get(1).cloned().unwrap_or_else(|| 0.into());
             for v in st.iterate(&args[0])?.iter() {
-                total = st.binop(crate::expr::BinOp::Add, total, v.clone())?;
+                total = crate::eval::binop(crate::expr::BinOp::Add, &total, v)?;
             }
             Ok(total)
         }
         "any" | "all" => {
             arity(name, &args, 1, 1)?;
             let items = st.iterate(&args[0])?;
-            Ok(if name == "any" { items.iter().any(Value::is_true) } else { items.iter().all(Value::is_true) }.into())
+            Ok(if name == "any" {
+                items.iter().any(Value::is_true)
+            } else {
+                items.iter().all(Value::is_true)
+            }
+            .into())
         }
         "abs" => {
             arity(name, &args, 1, 1)?;
             match args[0].as_number() {
-                Some(Num::Int(i)) => i.checked_abs().map(Value::from).ok_or_else(|| rt(ErrorKind::Overflow, "integer result too large")),
+                Some(Num::Int(i)) => i
+                    .checked_abs()
+                    .map(Value::from)
+                    .ok_or_else(|| rt(ErrorKind::Overflow, "integer result too large")),
                 Some(Num::Float(f)) => Ok(f.abs().into()),
-                None => Err(type_err(format!("bad operand type for abs(): '{}'", args[0].type_name()))),
+                None => Err(type_err(format!(
+                    "bad operand type for abs(): '{}'",
+                    args[0].type_name()
+                ))),
             }
         }
         "hex" | "oct" => {
@@ -344,18 +492,25 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             let i = int_arg(name, &args[0])?;
             let sign = if i < 0 { "-" } else { "" };
             let a = i.unsigned_abs();
-            Ok(if name == "hex" { format!("{sign}0x{a:x}") } else { format!("{sign}0o{a:o}") }.into())
+            Ok(if name == "hex" {
+                format!("{sign}0x{a:x}")
+            } else {
+                format!("{sign}0o{a:o}")
+            }
+            .into())
         }
         "round" => round(&args),
         "divmod" => {
             arity(name, &args, 2, 2)?;
-            let q = st.binop(crate::expr::BinOp::FloorDiv, args[0].clone(), args[1].clone())?;
-            let r = st.binop(crate::expr::BinOp::Mod, args[0].clone(), args[1].clone())?;
+            let q = crate::eval::binop(crate::expr::BinOp::FloorDiv, &args[0], &args[1])?;
+            let r = crate::eval::binop(crate::expr::BinOp::Mod, &args[0], &args[1])?;
             Ok(Value::tuple([q, r]))
         }
         "getattr" => {
             arity(name, &args, 2, 3)?;
-            let attr = args[1].as_str().ok_or_else(|| type_err("getattr(): attribute name must be string"))?;
+            let attr = args[1]
+                .as_str()
+                .ok_or_else(|| type_err("getattr(): attribute name must be string"))?;
             match (get_attr(&args[0], attr), args.get(2)) {
                 (Ok(v), _) => Ok(v),
                 (Err(_), Some(d)) => Ok(d.clone()),
@@ -364,7 +519,9 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
         }
         "hasattr" => {
             arity(name, &args, 2, 2)?;
-            let attr = args[1].as_str().ok_or_else(|| type_err("hasattr(): attribute name must be string"))?;
+            let attr = args[1]
+                .as_str()
+                .ok_or_else(|| type_err("hasattr(): attribute name must be string"))?;
             Ok(get_attr(&args[0], attr).is_ok().into())
         }
         "chr" => {
@@ -393,7 +550,9 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             arity(name, &args, 2, 2)?;
             let want = |t: &Value| match &t.0 {
                 Repr::Callable(c) => match &**c {
-                    Callable::Builtin(n) => *n == args[0].type_name() || (*n == "int" && args[0].type_name() == "bool"),
+                    Callable::Builtin(n) => {
+                        *n == args[0].type_name() || (*n == "int" && args[0].type_name() == "bool")
+                    }
                     _ => false,
                 },
                 _ => false,
@@ -410,7 +569,7 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
         }
         "html" => {
             arity(name, &args, 1, 1)?;
-            Ok(Value::safe(st.to_str(&args[0])?))
+            Ok(Value::safe(st.str_of(&args[0])?))
         }
         "html_quote" => {
             arity(name, &args, 1, 2)?;
@@ -419,7 +578,7 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
         }
         "url" => {
             arity(name, &args, 1, 1)?;
-            Ok(html::url(&st.to_str(&args[0])?).into())
+            Ok(html::url(&st.str_of(&args[0])?).into())
         }
         "attr" => {
             arity(name, &args, 0, 0)?;
@@ -434,10 +593,38 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
 }
 
 const STR_METHODS: &[&str] = &[
-    "upper", "lower", "strip", "lstrip", "rstrip", "split", "rsplit", "join", "replace", "startswith",
-    "endswith", "title", "capitalize", "format", "count", "find", "rfind", "index", "isdigit", "isalpha",
-    "isalnum", "isspace", "isupper", "islower", "splitlines", "center", "ljust", "rjust", "zfill",
-    "partition", "swapcase", "casefold",
+    "upper",
+    "lower",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "split",
+    "rsplit",
+    "join",
+    "replace",
+    "startswith",
+    "endswith",
+    "title",
+    "capitalize",
+    "format",
+    "count",
+    "find",
+    "rfind",
+    "index",
+    "isdigit",
+    "isalpha",
+    "isalnum",
+    "isspace",
+    "isupper",
+    "islower",
+    "splitlines",
+    "center",
+    "ljust",
+    "rjust",
+    "zfill",
+    "partition",
+    "swapcase",
+    "casefold",
 ];
 const DICT_METHODS: &[&str] = &["items", "keys", "values", "get", "copy"];
 const LIST_METHODS: &[&str] = &["index", "count", "copy"];
@@ -455,8 +642,15 @@ pub(crate) fn is_method(obj: &Value, name: &str) -> bool {
 
 fn str_arg<'a>(method: &str, v: Option<&'a Value>) -> Result<&'a str> {
     match v {
-        Some(v) => v.as_str().ok_or_else(|| type_err(format!("{method}() argument must be str, not {}", v.type_name()))),
-        None => Err(type_err(format!("{method}() takes at least 1 argument (0 given)"))),
+        Some(v) => v.as_str().ok_or_else(|| {
+            type_err(format!(
+                "{method}() argument must be str, not {}",
+                v.type_name()
+            ))
+        }),
+        None => Err(type_err(format!(
+            "{method}() takes at least 1 argument (0 given)"
+        ))),
     }
 }
 
@@ -530,14 +724,23 @@ fn pad(s: &str, width: i64, fill: char, align: char) -> String {
     let (left, right) = match align {
         '<' => (0, total),
         '>' => (total, 0),
-        _ => (total / 2 + (total & width & 1), total - total / 2 - (total & width & 1)),
+        _ => (
+            total / 2 + (total & width & 1),
+            total - total / 2 - (total & width & 1),
+        ),
     };
     let f = |n: usize| std::iter::repeat_n(fill, n).collect::<String>();
     format!("{}{s}{}", f(left), f(right))
 }
 
 fn prefix_match(method: &str, s: &str, arg: Option<&Value>, ends: bool) -> Result<bool> {
-    let check = |p: &str| if ends { s.ends_with(p) } else { s.starts_with(p) };
+    let check = |p: &str| {
+        if ends {
+            s.ends_with(p)
+        } else {
+            s.starts_with(p)
+        }
+    };
     match arg.map(|v| &v.0) {
         Some(Repr::Tuple(ps)) => Ok(ps.iter().any(|p| p.as_str().is_some_and(check))),
         _ => Ok(check(str_arg(method, arg)?)),
@@ -546,7 +749,13 @@ fn prefix_match(method: &str, s: &str, arg: Option<&Value>, ends: bool) -> Resul
 
 /// `obj.name(args)` for the builtin types.
 #[allow(clippy::too_many_lines)]
-pub(crate) fn call_method(st: &mut State, obj: &Value, name: &str, args: Vec<Value>, kw: &Kwargs) -> Result<Value> {
+pub(crate) fn call_method(
+    st: &mut State,
+    obj: &Value,
+    name: &str,
+    args: Vec<Value>,
+    kw: &Kwargs,
+) -> Result<Value> {
     if !is_method(obj, name) {
         let f = get_attr(obj, name)?;
         return st.call(&f, args, kw.clone());
@@ -568,12 +777,21 @@ pub(crate) fn call_method(st: &mut State, obj: &Value, name: &str, args: Vec<Val
                 "lower" | "casefold" => s.to_lowercase().into(),
                 "swapcase" => s
                     .chars()
-                    .flat_map(|c| if c.is_uppercase() { c.to_lowercase().collect::<Vec<_>>() } else { c.to_uppercase().collect() })
+                    .flat_map(|c| {
+                        if c.is_uppercase() {
+                            c.to_lowercase().collect::<Vec<_>>()
+                        } else {
+                            c.to_uppercase().collect()
+                        }
+                    })
                     .collect::<String>()
                     .into(),
                 "strip" | "lstrip" | "rstrip" => {
                     let set = chars_arg(0)?;
-                    let is = |c: char| set.as_ref().map_or(c.is_whitespace(), |set| set.contains(&c));
+                    let is = |c: char| {
+                        set.as_ref()
+                            .map_or(c.is_whitespace(), |set| set.contains(&c))
+                    };
                     match name {
                         "strip" => s.trim_matches(is),
                         "lstrip" => s.trim_start_matches(is),
@@ -603,7 +821,10 @@ pub(crate) fn call_method(st: &mut State, obj: &Value, name: &str, args: Vec<Val
                             out.push_str(s);
                         }
                         out.push_str(v.as_str().ok_or_else(|| {
-                            type_err(format!("sequence item {i}: expected str instance, {} found", v.type_name()))
+                            type_err(format!(
+                                "sequence item {i}: expected str instance, {} found",
+                                v.type_name()
+                            ))
                         })?);
                     }
                     out.into()
@@ -612,30 +833,49 @@ pub(crate) fn call_method(st: &mut State, obj: &Value, name: &str, args: Vec<Val
                     arity(name, &args, 2, 3)?;
                     let (old, new) = (str_arg(name, args.first())?, str_arg(name, args.get(1))?);
                     match args.get(2).map(|v| int_arg(name, v)).transpose()? {
-                        Some(n) if n >= 0 => s.replacen(old, new, usize::try_from(n).unwrap_or(0)).into(),
+                        Some(n) if n >= 0 => {
+                            s.replacen(old, new, usize::try_from(n).unwrap_or(0)).into()
+                        }
                         _ => s.replace(old, new).into(),
                     }
                 }
-                "startswith" | "endswith" => prefix_match(name, s, args.first(), name == "endswith")?.into(),
+                "startswith" | "endswith" => {
+                    prefix_match(name, s, args.first(), name == "endswith")?.into()
+                }
                 "title" => title(s).into(),
                 "capitalize" => {
                     let mut c = s.chars();
                     match c.next() {
-                        Some(f) => f.to_uppercase().chain(c.flat_map(char::to_lowercase)).collect::<String>().into(),
+                        Some(f) => f
+                            .to_uppercase()
+                            .chain(c.flat_map(char::to_lowercase))
+                            .collect::<String>()
+                            .into(),
                         None => "".into(),
                     }
                 }
                 "format" => crate::format::format_method(st, s, &args, kw)?.into(),
                 "count" => {
                     let sub = str_arg(name, args.first())?;
-                    if sub.is_empty() { s.chars().count() + 1 } else { s.matches(sub).count() }.into()
+                    if sub.is_empty() {
+                        s.chars().count() + 1
+                    } else {
+                        s.matches(sub).count()
+                    }
+                    .into()
                 }
                 "find" | "rfind" | "index" => {
                     let sub = str_arg(name, args.first())?;
-                    let found = if name == "rfind" { s.rfind(sub) } else { s.find(sub) };
+                    let found = if name == "rfind" {
+                        s.rfind(sub)
+                    } else {
+                        s.find(sub)
+                    };
                     match found {
                         Some(b) => Value::from(s[..b].chars().count()),
-                        None if name == "index" => return Err(rt(ErrorKind::Value, "substring not found")),
+                        None if name == "index" => {
+                            return Err(rt(ErrorKind::Value, "substring not found"));
+                        }
                         None => Value::from(-1),
                     }
                 }
@@ -643,8 +883,12 @@ pub(crate) fn call_method(st: &mut State, obj: &Value, name: &str, args: Vec<Val
                 "isalpha" => (!s.is_empty() && s.chars().all(char::is_alphabetic)).into(),
                 "isalnum" => (!s.is_empty() && s.chars().all(char::is_alphanumeric)).into(),
                 "isspace" => (!s.is_empty() && s.chars().all(char::is_whitespace)).into(),
-                "isupper" => (s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_lowercase)).into(),
-                "islower" => (s.chars().any(char::is_alphabetic) && !s.chars().any(char::is_uppercase)).into(),
+                "isupper" => (s.chars().any(char::is_alphabetic)
+                    && !s.chars().any(char::is_lowercase))
+                .into(),
+                "islower" => (s.chars().any(char::is_alphabetic)
+                    && !s.chars().any(char::is_uppercase))
+                .into(),
                 "center" | "ljust" | "rjust" => {
                     arity(name, &args, 1, 2)?;
                     let w = int_arg(name, &args[0])?;
@@ -654,7 +898,11 @@ pub(crate) fn call_method(st: &mut State, obj: &Value, name: &str, args: Vec<Val
                             let mut cs = f.chars();
                             match (cs.next(), cs.next()) {
                                 (Some(c), None) => c,
-                                _ => return Err(type_err("The fill character must be exactly one character long")),
+                                _ => {
+                                    return Err(type_err(
+                                        "The fill character must be exactly one character long",
+                                    ));
+                                }
                             }
                         }
                         None => ' ',
@@ -691,12 +939,20 @@ pub(crate) fn call_method(st: &mut State, obj: &Value, name: &str, args: Vec<Val
             })
         }
         Repr::Dict(d) => Ok(match name {
-            "items" => Value::list(d.entries.iter().map(|(k, v)| Value::tuple([k.clone(), v.clone()])).collect()),
+            "items" => Value::list(
+                d.entries
+                    .iter()
+                    .map(|(k, v)| Value::tuple([k.clone(), v.clone()]))
+                    .collect(),
+            ),
             "keys" => Value::list(d.entries.iter().map(|(k, _)| k.clone()).collect()),
             "values" => Value::list(d.entries.iter().map(|(_, v)| v.clone()).collect()),
             "get" => {
                 arity(name, &args, 1, 2)?;
-                d.get(&args[0]).cloned().or_else(|| args.get(1).cloned()).unwrap_or_default()
+                d.get(&args[0])
+                    .cloned()
+                    .or_else(|| args.get(1).cloned())
+                    .unwrap_or_default()
             }
             "copy" => obj.clone(),
             _ => unreachable!("is_method checked"),
@@ -710,14 +966,20 @@ pub(crate) fn call_method(st: &mut State, obj: &Value, name: &str, args: Vec<Val
                 arity(name, &args, 1, 1)?;
                 match l.iter().position(|v| v.py_eq(&args[0])) {
                     Some(i) => i.into(),
-                    None => return Err(rt(ErrorKind::Value, format!("{} is not in list", args[0].repr()))),
+                    None => {
+                        return Err(rt(
+                            ErrorKind::Value,
+                            format!("{} is not in list", args[0].repr()),
+                        ));
+                    }
                 }
             }
             "copy" => Value::list(l.to_vec()),
             _ => unreachable!("is_method checked"),
         }),
-        _ => {
-            Err(type_err(format!("'{}' object has no method '{name}'", obj.type_name())))
-        }
+        _ => Err(type_err(format!(
+            "'{}' object has no method '{name}'",
+            obj.type_name()
+        ))),
     }
 }

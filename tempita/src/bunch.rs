@@ -8,7 +8,10 @@ struct Bunch(Dict);
 
 impl Bunch {
     fn lookup(&self, key: &Value) -> Option<Value> {
-        self.0.get(key).or_else(|| self.0.get_str("default")).cloned()
+        self.0
+            .get(key)
+            .or_else(|| self.0.get_str("default"))
+            .cloned()
     }
 }
 
@@ -22,7 +25,10 @@ impl Object for Bunch {
     fn call_method(&self, name: &str, args: &[Value], _kw: &Kwargs) -> Option<Result<Value>> {
         let d = &self.0.entries;
         Some(Ok(match name {
-            "items" => d.iter().map(|(k, v)| Value::tuple([k.clone(), v.clone()])).collect(),
+            "items" => d
+                .iter()
+                .map(|(k, v)| Value::tuple([k.clone(), v.clone()]))
+                .collect(),
             "keys" => d.iter().map(|(k, _)| k.clone()).collect(),
             "values" => d.iter().map(|(_, v)| v.clone()).collect(),
             "get" => match args {
@@ -40,8 +46,12 @@ impl Object for Bunch {
         !self.0.entries.is_empty()
     }
     fn repr(&self) -> String {
-        let mut items: Vec<(String, String)> =
-            self.0.entries.iter().map(|(k, v)| (k.to_string(), v.repr())).collect();
+        let mut items: Vec<(String, String)> = self
+            .0
+            .entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.repr()))
+            .collect();
         items.sort();
         let body: Vec<String> = items.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
         format!("<bunch {}>", body.join(" "))

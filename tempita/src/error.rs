@@ -83,7 +83,13 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with `message` and no position yet.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), name: None, position: None, snippet: None }
+        Self {
+            kind,
+            message: message.into(),
+            name: None,
+            position: None,
+            snippet: None,
+        }
     }
 
     /// The kind of error.
@@ -158,7 +164,11 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.position {
             Some((line, column)) => {
-                write!(f, "{}:{line}:{column}: ", self.name.as_deref().unwrap_or("<string>"))?;
+                write!(
+                    f,
+                    "{}:{line}:{column}: ",
+                    self.name.as_deref().unwrap_or("<string>")
+                )?;
             }
             None => {
                 if let Some(name) = &self.name {

@@ -23,7 +23,11 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -38,7 +42,11 @@ pub(crate) type Ns = HashMap<Arc<str>, Value, BuildHasherDefault<Fnv>>;
 /// Callables that need the evaluator.
 pub(crate) enum Callable {
     Builtin(&'static str),
-    Def { def: Arc<DefNode>, template: Arc<TemplateInner>, frame: u64 },
+    Def {
+        def: Arc<DefNode>,
+        template: Arc<TemplateInner>,
+        frame: u64,
+    },
     Lambda(Arc<LambdaDef>),
     Method(Value, Arc<str>),
 }
@@ -94,7 +102,11 @@ impl Object for TemplateObject {
         match name {
             "body" => Some(self.body.clone()),
             "get" => Some(Value::from_object(Getter(self.defs.clone()))),
-            _ => self.defs.iter().find(|(n, _)| &**n == name).map(|(_, v)| v.clone()),
+            _ => self
+                .defs
+                .iter()
+                .find(|(n, _)| &**n == name)
+                .map(|(_, v)| v.clone()),
         }
     }
     fn repr(&self) -> String {
@@ -148,15 +160,23 @@ fn type_err(msg: impl std::fmt::Display) -> Error {
 
 impl State {
     pub(crate) fn new() -> Self {
-        Self { frames: Vec::new(), frozen: HashMap::new(), depth: 0 }
+        Self {
+            frames: Vec::new(),
+            frozen: HashMap::new(),
+            depth: 0,
+        }
     }
 
     fn frame(&self) -> &Frame {
-        self.frames.last().expect("a frame is always pushed while evaluating")
+        self.frames
+            .last()
+            .expect("a frame is always pushed while evaluating")
     }
 
     fn frame_mut(&mut self) -> &mut Frame {
-        self.frames.last_mut().expect("a frame is always pushed while evaluating")
+        self.frames
+            .last_mut()
+            .expect("a frame is always pushed while evaluating")
     }
 
     fn positioned(&self, e: Error, pos: Pos) -> Error {
@@ -165,14 +185,23 @@ impl State {
     }
 
     /// Render a template with `ns`, following `inherit` to the parents.
-    pub(crate) fn render(&mut self, template: Arc<TemplateInner>, ns: Ns) -> Result<String> {
+    pub(crate) fn render(&mut self, template: &Arc<TemplateInner>, ns: Ns) -> Result<String> {
         self.depth += 1;
         if self.depth > 32 {
-            return Err(Error::new(ErrorKind::Other, "inheritance nested more than 32 deep (a loop?)")
-                .with_name(template.name.as_deref()));
+            return Err(Error::new(
+                ErrorKind::Other,
+                "inheritance nested more than 32 deep (a loop?)",
+            )
+            .with_name(template.name.as_deref()));
         }
         let id = FRAME_IDS.fetch_add(1, AtomicOrdering::Relaxed);
-        self.frames.push(Frame { id, ns, template: template.clone(), inherit: None, defs: Vec::new() });
+        self.frames.push(Frame {
+            id,
+            ns,
+            template: template.clone(),
+            inherit: None,
+            defs: Vec::new(),
+        });
         let mut out = String::with_capacity(template.source.len() + 64);
         let result = self.exec(&template.nodes, &mut out);
         let frame = self.frames.pop().expect("pushed above");
@@ -194,21 +223,37 @@ impl State {
                 "You cannot use inheritance without passing in get_template",
             )));
         };
-        let parent = loader.load(&parent_name, &crate::Template::from_inner(template.clone())).map_err(at)?;
-        let body = if template.html { Value::safe(out) } else { Value::from(out) };
-        let self_obj = TemplateObject { name: template.name.clone(), body, defs: frame.defs };
+        let parent = loader
+            .load(&parent_name, &crate::Template::from_inner(template.clone()))
+            .map_err(at)?;
+        let body = if template.html {
+            Value::safe(out)
+        } else {
+            Value::from(out)
+        };
+        let self_obj = TemplateObject {
+            name: template.name.clone(),
+            body,
+            defs: frame.defs,
+        };
         let mut ns = frame.ns.clone();
         self.frozen.insert(frame.id, frame.ns);
         ns.insert("self".into(), Value::from_object(self_obj));
-        self.render(parent.into_inner(), ns)
+        self.render(&parent.into_inner(), ns)
     }
 
     /// Evaluate the first expression node of `template` (see [`crate::eval`]).
-    pub(crate) fn eval_first(&mut self, template: Arc<TemplateInner>, ns: Ns) -> Result<Value> {
+    pub(crate) fn eval_first(&mut self, template: &Arc<TemplateInner>, ns: Ns) -> Result<Value> {
         let Some(Node::Expr { pos, expr, filters }) = template.nodes.first() else {
             return Err(Error::new(ErrorKind::Syntax, "not an expression"));
         };
-        self.frames.push(Frame { id: 0, ns, template: template.clone(), inherit: None, defs: Vec::new() });
+        self.frames.push(Frame {
+            id: 0,
+            ns,
+            template: template.clone(),
+            inherit: None,
+            defs: Vec::new(),
+        });
         let result = (|| {
             let mut v = self.eval(expr)?;
             for f in filters {
@@ -227,12 +272,16 @@ impl State {
             match node {
                 Node::Text(t) => out.push_str(t),
                 Node::Expr { pos, expr, filters } => {
-                    self.expr_node(expr, filters, out).map_err(|e| self.positioned(e, *pos))?;
+                    self.expr_node(expr, filters, out)
+                        .map_err(|e| self.positioned(e, *pos))?;
                 }
                 Node::If(branches) => {
                     for b in branches {
                         let take = match &b.cond {
-                            Some(c) => self.eval(c).map_err(|e| self.positioned(e, b.pos))?.is_true(),
+                            Some(c) => self
+                                .eval(c)
+                                .map_err(|e| self.positioned(e, b.pos))?
+                                .is_true(),
                             None => true,
                         };
                         if take {
@@ -243,10 +292,19 @@ impl State {
                         }
                     }
                 }
-                Node::For { pos, target, iter, body } => {
-                    let seq = self.eval(iter).and_then(|v| self.iterate(&v)).map_err(|e| self.positioned(e, *pos))?;
+                Node::For {
+                    pos,
+                    target,
+                    iter,
+                    body,
+                } => {
+                    let seq = self
+                        .eval(iter)
+                        .and_then(|v| self.iterate(&v))
+                        .map_err(|e| self.positioned(e, *pos))?;
                     for item in seq.iter() {
-                        self.assign(target, item.clone()).map_err(|e| self.positioned(e, *pos))?;
+                        self.assign(target, item.clone())
+                            .map_err(|e| self.positioned(e, *pos))?;
                         match self.exec(body, out)? {
                             Flow::Break => break,
                             Flow::Normal | Flow::Continue => {}
@@ -311,7 +369,9 @@ impl State {
                 let r = self.call(v, Vec::new(), Kwargs::default())?;
                 self.write_value(&r, html, out)?;
             }
-            Repr::Object(o) if html && o.html().is_some() => out.push_str(&o.html().unwrap_or_default()),
+            Repr::Object(o) if html && o.html().is_some() => {
+                out.push_str(&o.html().unwrap_or_default());
+            }
             _ if html => html::escape_into(&v.to_string(), out),
             _ => out.push_str(&v.to_string()),
         }
@@ -319,7 +379,7 @@ impl State {
     }
 
     /// `str(v)`, rendering defs.
-    pub(crate) fn to_str(&mut self, v: &Value) -> Result<String> {
+    pub(crate) fn str_of(&mut self, v: &Value) -> Result<String> {
         if let Repr::Callable(c) = &v.0
             && matches!(**c, Callable::Def { .. })
         {
@@ -361,7 +421,7 @@ impl State {
             Stmt::AugAssign(name, op, e) => {
                 let cur = self.lookup(name).ok_or_else(|| undefined(name))?;
                 let rhs = self.eval(e)?;
-                let v = self.binop(*op, cur, rhs)?;
+                let v = binop(*op, &cur, &rhs)?;
                 self.frame_mut().ns.insert(name.clone(), v);
                 Ok(())
             }
@@ -370,7 +430,10 @@ impl State {
 
     fn assign_item(&mut self, obj: &Expr, key: &Expr, v: Value) -> Result<()> {
         let Expr::Name(name) = obj else {
-            return Err(rt(ErrorKind::Type, "item assignment works on names only, as in d[key] = value"));
+            return Err(rt(
+                ErrorKind::Type,
+                "item assignment works on names only, as in d[key] = value",
+            ));
         };
         let key = self.eval(key)?;
         let mut container = self.lookup(name).ok_or_else(|| undefined(name))?;
@@ -403,7 +466,11 @@ impl State {
                 if items.len() < targets.len() {
                     return Err(rt(
                         ErrorKind::Value,
-                        format!("not enough values to unpack (expected {}, got {})", targets.len(), items.len()),
+                        format!(
+                            "not enough values to unpack (expected {}, got {})",
+                            targets.len(),
+                            items.len()
+                        ),
                     ));
                 }
                 if items.len() > targets.len() {
@@ -424,13 +491,20 @@ impl State {
     pub(crate) fn iterate(&self, v: &Value) -> Result<Arc<Vec<Value>>> {
         Ok(match &v.0 {
             Repr::List(l) | Repr::Tuple(l) => l.clone(),
-            Repr::Str(s) | Repr::Markup(s) => Arc::new(s.chars().map(|c| Value::from(c.to_string())).collect()),
+            Repr::Str(s) | Repr::Markup(s) => {
+                Arc::new(s.chars().map(|c| Value::from(c.to_string())).collect())
+            }
             Repr::Dict(d) => Arc::new(d.entries.iter().map(|(k, _)| k.clone()).collect()),
             Repr::Object(o) => match o.iterate() {
                 Some(items) => Arc::new(items),
                 None => return Err(type_err(format!("'{}' object is not iterable", o.repr()))),
             },
-            _ => return Err(type_err(format!("'{}' object is not iterable", v.type_name()))),
+            _ => {
+                return Err(type_err(format!(
+                    "'{}' object is not iterable",
+                    v.type_name()
+                )));
+            }
         })
     }
 
@@ -487,7 +561,10 @@ impl State {
                 match v.as_number() {
                     Some(Num::Int(i)) => i.checked_neg().map(Value::from).ok_or_else(overflow),
                     Some(Num::Float(f)) => Ok((-f).into()),
-                    None => Err(type_err(format!("bad operand type for unary -: '{}'", v.type_name()))),
+                    None => Err(type_err(format!(
+                        "bad operand type for unary -: '{}'",
+                        v.type_name()
+                    ))),
                 }
             }
             Expr::Pos(x) => {
@@ -495,7 +572,10 @@ impl State {
                 match v.as_number() {
                     Some(Num::Int(i)) => Ok(i.into()),
                     Some(Num::Float(f)) => Ok(f.into()),
-                    None => Err(type_err(format!("bad operand type for unary +: '{}'", v.type_name()))),
+                    None => Err(type_err(format!(
+                        "bad operand type for unary +: '{}'",
+                        v.type_name()
+                    ))),
                 }
             }
             Expr::Not(x) => Ok((!self.eval(x)?.is_true()).into()),
@@ -517,7 +597,7 @@ impl State {
             Expr::Bin(op, a, b) => {
                 let a = self.eval(a)?;
                 let b = self.eval(b)?;
-                self.binop(*op, a, b)
+                binop(*op, &a, &b)
             }
             Expr::Compare(first, rest) => {
                 let mut left = self.eval(first)?;
@@ -531,8 +611,14 @@ impl State {
                 Ok(true.into())
             }
             Expr::ListComp(elt, fors) => {
-                let names = fors.iter().flat_map(|f| target_names(&f.target)).collect::<Vec<_>>();
-                let saved: Vec<_> = names.iter().map(|n| (n.clone(), self.frame().ns.get(n).cloned())).collect();
+                let names = fors
+                    .iter()
+                    .flat_map(|f| target_names(&f.target))
+                    .collect::<Vec<_>>();
+                let saved: Vec<_> = names
+                    .iter()
+                    .map(|n| (n.clone(), self.frame().ns.get(n).cloned()))
+                    .collect();
                 let mut out = Vec::new();
                 let result = self.comprehension(elt, fors, &mut out);
                 let ns = &mut self.frame_mut().ns;
@@ -549,7 +635,12 @@ impl State {
         }
     }
 
-    fn comprehension(&mut self, elt: &Expr, fors: &[crate::expr::CompFor], out: &mut Vec<Value>) -> Result<()> {
+    fn comprehension(
+        &mut self,
+        elt: &Expr,
+        fors: &[crate::expr::CompFor],
+        out: &mut Vec<Value>,
+    ) -> Result<()> {
         let Some((first, rest)) = fors.split_first() else {
             out.push(self.eval(elt)?);
             return Ok(());
@@ -580,7 +671,10 @@ impl State {
                 Arg::Kw(n, e) => {
                     let v = self.eval(e)?;
                     if kw.get(n).is_some() {
-                        return Err(rt(ErrorKind::Syntax, format!("keyword argument repeated: {n}")));
+                        return Err(rt(
+                            ErrorKind::Syntax,
+                            format!("keyword argument repeated: {n}"),
+                        ));
                     }
                     kw.0.push((n.clone(), v));
                 }
@@ -614,9 +708,11 @@ impl State {
             Repr::Function(func) => (func.f)(&args, &kw),
             Repr::Callable(c) => match &**c {
                 Callable::Builtin(name) => builtins::call(self, name, args, &kw),
-                Callable::Def { def, template, frame } => {
-                    self.call_def(def, template, *frame, args, kw)
-                }
+                Callable::Def {
+                    def,
+                    template,
+                    frame,
+                } => self.call_def(def, template, *frame, args, kw),
                 Callable::Lambda(l) => self.call_lambda(l, args, kw),
                 Callable::Method(obj, name) => self.call_method(obj, name, args, kw),
             },
@@ -624,19 +720,32 @@ impl State {
                 Some(r) => r,
                 None => Err(type_err(format!("'{}' object is not callable", o.repr()))),
             },
-            _ => Err(type_err(format!("'{}' object is not callable", f.type_name()))),
+            _ => Err(type_err(format!(
+                "'{}' object is not callable",
+                f.type_name()
+            ))),
         }
     }
 
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(rt(ErrorKind::Other, "RecursionError: maximum recursion depth exceeded"));
+            return Err(rt(
+                ErrorKind::Other,
+                "RecursionError: maximum recursion depth exceeded",
+            ));
         }
         Ok(())
     }
 
-    fn bind(&mut self, name: &str, params: &Params, mut args: Vec<Value>, kw: Kwargs, ns: &mut Ns) -> Result<()> {
+    fn bind(
+        &mut self,
+        name: &str,
+        params: &Params,
+        mut args: Vec<Value>,
+        kw: Kwargs,
+        ns: &mut Ns,
+    ) -> Result<()> {
         let n = params.names.len();
         if args.len() > n && params.varargs.is_none() {
             return Err(type_err(format!(
@@ -645,18 +754,28 @@ impl State {
                 args.len()
             )));
         }
-        let extra = if args.len() > n { args.split_off(n) } else { Vec::new() };
+        let extra = if args.len() > n {
+            args.split_off(n)
+        } else {
+            Vec::new()
+        };
         let mut given: Vec<Option<Value>> = args.into_iter().map(Some).collect();
         given.resize(n, None);
         let mut extra_kw = Dict::default();
         for (k, v) in kw.0 {
             match params.names.iter().position(|(p, _)| *p == k) {
                 Some(i) if given[i].is_some() => {
-                    return Err(type_err(format!("{name}() got multiple values for argument '{k}'")));
+                    return Err(type_err(format!(
+                        "{name}() got multiple values for argument '{k}'"
+                    )));
                 }
                 Some(i) => given[i] = Some(v),
                 None if params.varkw.is_some() => extra_kw.insert(Value::from(k), v),
-                None => return Err(type_err(format!("{name}() got an unexpected keyword argument '{k}'"))),
+                None => {
+                    return Err(type_err(format!(
+                        "{name}() got an unexpected keyword argument '{k}'"
+                    )));
+                }
             }
         }
         for ((pname, default), v) in params.names.iter().zip(given) {
@@ -664,7 +783,9 @@ impl State {
                 (Some(v), _) => v,
                 (None, Some(d)) => self.eval(d)?,
                 (None, None) => {
-                    return Err(type_err(format!("{name}() missing required argument: '{pname}'")));
+                    return Err(type_err(format!(
+                        "{name}() missing required argument: '{pname}'"
+                    )));
                 }
             };
             ns.insert(pname.clone(), v);
@@ -689,12 +810,21 @@ impl State {
         let ns = match self.frames.iter().rev().find(|f| f.id == frame) {
             Some(f) => f.ns.clone(),
             None => self.frozen.get(&frame).cloned().ok_or_else(|| {
-                rt(ErrorKind::Other, format!("def {} called after its template finished", def.name))
+                rt(
+                    ErrorKind::Other,
+                    format!("def {} called after its template finished", def.name),
+                )
             })?,
         };
         self.enter()?;
         let id = FRAME_IDS.fetch_add(1, AtomicOrdering::Relaxed);
-        self.frames.push(Frame { id, ns, template: template.clone(), inherit: None, defs: Vec::new() });
+        self.frames.push(Frame {
+            id,
+            ns,
+            template: template.clone(),
+            inherit: None,
+            defs: Vec::new(),
+        });
         let mut ns = Ns::default();
         let result = self
             .bind(&def.name, &def.params, args, kw, &mut ns)
@@ -709,32 +839,54 @@ impl State {
         }
         self.depth -= 1;
         let out = result?;
-        Ok(if template.html { Value::safe(out) } else { Value::from(out) })
+        Ok(if template.html {
+            Value::safe(out)
+        } else {
+            Value::from(out)
+        })
     }
 
     fn call_lambda(&mut self, l: &Arc<LambdaDef>, args: Vec<Value>, kw: Kwargs) -> Result<Value> {
         self.enter()?;
         let template = self.frame().template.clone();
         let id = FRAME_IDS.fetch_add(1, AtomicOrdering::Relaxed);
-        self.frames.push(Frame { id, ns: Ns::default(), template, inherit: None, defs: Vec::new() });
-        let mut ns = Ns::default();
-        let result = self.bind(&l.name, &l.params, args, kw, &mut ns).and_then(|()| {
-            self.frame_mut().ns = ns;
-            self.eval(&l.body)
+        self.frames.push(Frame {
+            id,
+            ns: Ns::default(),
+            template,
+            inherit: None,
+            defs: Vec::new(),
         });
+        let mut ns = Ns::default();
+        let result = self
+            .bind(&l.name, &l.params, args, kw, &mut ns)
+            .and_then(|()| {
+                self.frame_mut().ns = ns;
+                self.eval(&l.body)
+            });
         self.frames.pop();
         self.depth -= 1;
         result
     }
 
-    fn call_method(&mut self, obj: &Value, name: &str, args: Vec<Value>, kw: Kwargs) -> Result<Value> {
+    fn call_method(
+        &mut self,
+        obj: &Value,
+        name: &str,
+        args: Vec<Value>,
+        kw: Kwargs,
+    ) -> Result<Value> {
         if let Repr::Object(o) = &obj.0 {
             let any: &dyn std::any::Any = &**o;
             if let Some(pos) = any.downcast_ref::<LoopPos>()
                 && matches!(name, "first_group" | "last_group")
             {
                 kw.check(name, &["getter"])?;
-                let getter = args.first().or(kw.get("getter")).cloned().unwrap_or_default();
+                let getter = args
+                    .first()
+                    .or(kw.get("getter"))
+                    .cloned()
+                    .unwrap_or_default();
                 let this = self.group_key(&getter, &pos.items[pos.index])?;
                 let other = match pos.neighbour(name == "last_group") {
                     Some(v) => Some(self.group_key(&getter, v)?),
@@ -772,10 +924,6 @@ impl State {
         }
     }
 
-    pub(crate) fn binop(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value> {
-        binop(op, &a, &b)
-    }
-
     fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> Result<bool> {
         use std::cmp::Ordering::{Greater, Less};
         Ok(match op {
@@ -801,7 +949,10 @@ fn target_names(t: &Target) -> Vec<Arc<str>> {
 }
 
 pub(crate) fn undefined(name: &str) -> Error {
-    rt(ErrorKind::Undefined, format!("name '{name}' is not defined"))
+    rt(
+        ErrorKind::Undefined,
+        format!("name '{name}' is not defined"),
+    )
 }
 
 fn overflow() -> Error {
@@ -809,7 +960,10 @@ fn overflow() -> Error {
 }
 
 fn no_attr(obj: &Value, name: &str) -> Error {
-    rt(ErrorKind::Attribute, format!("'{}' object has no attribute '{name}'", obj.type_name()))
+    rt(
+        ErrorKind::Attribute,
+        format!("'{}' object has no attribute '{name}'", obj.type_name()),
+    )
 }
 
 fn is(a: &Value, b: &Value) -> bool {
@@ -842,7 +996,12 @@ pub(crate) fn contains(container: &Value, item: &Value) -> Result<bool> {
         Repr::Dict(d) => d.get(item).is_some(),
         Repr::Object(o) => match o.iterate() {
             Some(items) => items.iter().any(|v| v.py_eq(item)),
-            None => return Err(type_err(format!("argument of type '{}' is not iterable", o.repr()))),
+            None => {
+                return Err(type_err(format!(
+                    "argument of type '{}' is not iterable",
+                    o.repr()
+                )));
+            }
         },
         _ => {
             return Err(type_err(format!(
@@ -858,22 +1017,27 @@ pub(crate) fn get_attr(obj: &Value, name: &str) -> Result<Value> {
         Repr::Object(o) => o.get_attr(name).ok_or_else(|| no_attr(obj, name)),
         Repr::Dict(d) => match d.get_str(name) {
             Some(v) => Ok(v.clone()),
-            None if builtins::is_method(obj, name) => {
-                Ok(Value(Repr::Callable(Arc::new(Callable::Method(obj.clone(), name.into())))))
-            }
+            None if builtins::is_method(obj, name) => Ok(Value(Repr::Callable(Arc::new(
+                Callable::Method(obj.clone(), name.into()),
+            )))),
             None => Err(no_attr(obj, name)),
         },
-        _ if builtins::is_method(obj, name) => {
-            Ok(Value(Repr::Callable(Arc::new(Callable::Method(obj.clone(), name.into())))))
+        _ if builtins::is_method(obj, name) => Ok(Value(Repr::Callable(Arc::new(
+            Callable::Method(obj.clone(), name.into()),
+        )))),
+        Repr::Int(_) | Repr::Bool(_) if matches!(name, "real" | "numerator") => {
+            Ok(obj.as_i64().unwrap_or(0).into())
         }
-        Repr::Int(_) | Repr::Bool(_) if matches!(name, "real" | "numerator") => Ok(obj.as_i64().unwrap_or(0).into()),
         _ => Err(no_attr(obj, name)),
     }
 }
 
 pub(crate) fn index_of(key: &Value, len: usize) -> Result<usize> {
     let Some(i) = key.as_i64() else {
-        return Err(type_err(format!("indices must be integers, not {}", key.type_name())));
+        return Err(type_err(format!(
+            "indices must be integers, not {}",
+            key.type_name()
+        )));
     };
     let len_i = i64::try_from(len).unwrap_or(i64::MAX);
     let j = if i < 0 { i + len_i } else { i };
@@ -891,9 +1055,17 @@ pub(crate) fn get_item(obj: &Value, key: &Value) -> Result<Value> {
             let i = index_of(key, chars.len())?;
             Ok(chars[i].to_string().into())
         }
-        Repr::Dict(d) => d.get(key).cloned().ok_or_else(|| rt(ErrorKind::Key, key.repr())),
-        Repr::Object(o) => o.get_item(key).ok_or_else(|| rt(ErrorKind::Key, key.repr())),
-        _ => Err(type_err(format!("'{}' object is not subscriptable", obj.type_name()))),
+        Repr::Dict(d) => d
+            .get(key)
+            .cloned()
+            .ok_or_else(|| rt(ErrorKind::Key, key.repr())),
+        Repr::Object(o) => o
+            .get_item(key)
+            .ok_or_else(|| rt(ErrorKind::Key, key.repr())),
+        _ => Err(type_err(format!(
+            "'{}' object is not subscriptable",
+            obj.type_name()
+        ))),
     }
 }
 
@@ -916,7 +1088,10 @@ fn slice_indices(len: usize, [start, stop, step]: [Option<i64>; 3]) -> Result<Ve
             i += step;
         }
     } else {
-        let (mut i, stop) = (clamp(start, len - 1, -1, len - 1), clamp(stop, -1, -1, len - 1));
+        let (mut i, stop) = (
+            clamp(start, len - 1, -1, len - 1),
+            clamp(stop, -1, -1, len - 1),
+        );
         while i > stop {
             out.push(usize::try_from(i).unwrap_or(0));
             i += step;
@@ -927,14 +1102,29 @@ fn slice_indices(len: usize, [start, stop, step]: [Option<i64>; 3]) -> Result<Ve
 
 fn slice(obj: &Value, bounds: [Option<i64>; 3]) -> Result<Value> {
     match &obj.0 {
-        Repr::List(l) => Ok(Value::list(slice_indices(l.len(), bounds)?.into_iter().map(|i| l[i].clone()).collect())),
-        Repr::Tuple(l) => Ok(Value::tuple(slice_indices(l.len(), bounds)?.into_iter().map(|i| l[i].clone()))),
+        Repr::List(l) => Ok(Value::list(
+            slice_indices(l.len(), bounds)?
+                .into_iter()
+                .map(|i| l[i].clone())
+                .collect(),
+        )),
+        Repr::Tuple(l) => Ok(Value::tuple(
+            slice_indices(l.len(), bounds)?
+                .into_iter()
+                .map(|i| l[i].clone()),
+        )),
         Repr::Str(s) | Repr::Markup(s) => {
             let chars: Vec<char> = s.chars().collect();
-            let out: String = slice_indices(chars.len(), bounds)?.into_iter().map(|i| chars[i]).collect();
+            let out: String = slice_indices(chars.len(), bounds)?
+                .into_iter()
+                .map(|i| chars[i])
+                .collect();
             Ok(out.into())
         }
-        _ => Err(type_err(format!("'{}' object is not subscriptable", obj.type_name()))),
+        _ => Err(type_err(format!(
+            "'{}' object is not subscriptable",
+            obj.type_name()
+        ))),
     }
 }
 
@@ -977,10 +1167,18 @@ pub(crate) fn binop(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             "can only concatenate str (not \"{}\") to str",
             b.type_name()
         ))),
-        (BinOp::Add, Repr::List(x), Repr::List(y)) => Ok(Value::list(x.iter().chain(y.iter()).cloned().collect())),
-        (BinOp::Add, Repr::Tuple(x), Repr::Tuple(y)) => Ok(Value::tuple(x.iter().chain(y.iter()).cloned())),
+        (BinOp::Add, Repr::List(x), Repr::List(y)) => {
+            Ok(Value::list(x.iter().chain(y.iter()).cloned().collect()))
+        }
+        (BinOp::Add, Repr::Tuple(x), Repr::Tuple(y)) => {
+            Ok(Value::tuple(x.iter().chain(y.iter()).cloned()))
+        }
         (BinOp::Mul, Repr::Str(s), _) | (BinOp::Mul, _, Repr::Str(s)) => {
-            let n = if matches!(a.0, Repr::Str(_)) { b.as_i64() } else { a.as_i64() };
+            let n = if matches!(a.0, Repr::Str(_)) {
+                b.as_i64()
+            } else {
+                a.as_i64()
+            };
             match n {
                 Some(n) => {
                     let n = usize::try_from(n).unwrap_or(0);
@@ -992,7 +1190,9 @@ pub(crate) fn binop(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
                 None => Err(unsupported(sym, a, b)),
             }
         }
-        (BinOp::Mul, Repr::List(l), _) if b.as_i64().is_some() => Ok(Value::list(repeat(l, b.as_i64().unwrap_or(0)))),
+        (BinOp::Mul, Repr::List(l), _) if b.as_i64().is_some() => {
+            Ok(Value::list(repeat(l, b.as_i64().unwrap_or(0))))
+        }
         (BinOp::Mul, Repr::Tuple(l), _) if b.as_i64().is_some() => {
             Ok(Value::tuple(repeat(l, b.as_i64().unwrap_or(0))))
         }
@@ -1018,9 +1218,14 @@ fn num_op(op: BinOp, x: Num, y: Num, sym: &str, a: &Value, b: &Value) -> Result<
             }
             BinOp::FloorDiv => {
                 if y == 0 {
-                    return Err(rt(ErrorKind::ZeroDivision, "integer division or modulo by zero"));
+                    return Err(rt(
+                        ErrorKind::ZeroDivision,
+                        "integer division or modulo by zero",
+                    ));
                 }
-                x.checked_div_euclid(y).ok_or_else(overflow).map(|_| Value::from(x.div_floor_py(y)))
+                x.checked_div_euclid(y)
+                    .ok_or_else(overflow)
+                    .map(|_| Value::from(x.div_floor_py(y)))
             }
             BinOp::Mod => {
                 if y == 0 {
@@ -1033,7 +1238,11 @@ fn num_op(op: BinOp, x: Num, y: Num, sym: &str, a: &Value, b: &Value) -> Result<
                     #[allow(clippy::cast_precision_loss)]
                     return Ok((x as f64).powf(y as f64).into());
                 }
-                u32::try_from(y).ok().and_then(|y| x.checked_pow(y)).map(Value::from).ok_or_else(overflow)
+                u32::try_from(y)
+                    .ok()
+                    .and_then(|y| x.checked_pow(y))
+                    .map(Value::from)
+                    .ok_or_else(overflow)
             }
         };
     }
@@ -1060,7 +1269,11 @@ fn num_op(op: BinOp, x: Num, y: Num, sym: &str, a: &Value, b: &Value) -> Result<
                 return Err(rt(ErrorKind::ZeroDivision, "float modulo"));
             }
             let r = x % y;
-            if r != 0.0 && (r < 0.0) != (y < 0.0) { r + y } else { r }
+            if r != 0.0 && (r < 0.0) != (y < 0.0) {
+                r + y
+            } else {
+                r
+            }
         }
         BinOp::Pow => x.powf(y),
     }
@@ -1074,6 +1287,10 @@ trait DivFloor {
 impl DivFloor for i64 {
     fn div_floor_py(self, y: Self) -> Self {
         let q = self.wrapping_div(y);
-        if (self % y != 0) && ((self < 0) != (y < 0)) { q - 1 } else { q }
+        if (self % y != 0) && ((self < 0) != (y < 0)) {
+            q - 1
+        } else {
+            q
+        }
     }
 }

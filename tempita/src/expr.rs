@@ -60,7 +60,8 @@ fn tokenize(src: &str) -> Result<Vec<Tok>> {
         while j < chars.len() && j - i < 2 && "rRbBuU".contains(chars[j]) {
             j += 1;
         }
-        if j < chars.len() && (chars[j] == '\'' || chars[j] == '"') && (j == i || c.is_alphabetic()) {
+        if j < chars.len() && (chars[j] == '\'' || chars[j] == '"') && (j == i || c.is_alphabetic())
+        {
             let raw = chars[i..j].iter().any(|c| *c == 'r' || *c == 'R');
             let (s, end) = lex_string(&chars, j, raw)?;
             if let Some(Tok::Str(prev)) = toks.last_mut() {
@@ -216,7 +217,10 @@ fn lex_number(chars: &[char], start: usize) -> Result<(Tok, usize)> {
             }
         }
     }
-    if chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
+    if chars
+        .get(i)
+        .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+    {
         return Err(syntax("invalid number literal"));
     }
     let text: String = chars[start..i].iter().filter(|c| **c != '_').collect();
@@ -236,22 +240,22 @@ fn lex_number(chars: &[char], start: usize) -> Result<(Tok, usize)> {
 pub(crate) enum Expr {
     Const(Value),
     Name(Arc<str>),
-    List(Vec<Expr>),
-    Tuple(Vec<Expr>),
-    Dict(Vec<(Expr, Expr)>),
-    Attr(Box<Expr>, Arc<str>),
-    Index(Box<Expr>, Box<Expr>),
-    Slice(Box<Expr>, [Option<Box<Expr>>; 3]),
-    Call(Box<Expr>, Vec<Arg>),
-    Neg(Box<Expr>),
-    Pos(Box<Expr>),
-    Not(Box<Expr>),
-    Bin(BinOp, Box<Expr>, Box<Expr>),
-    Compare(Box<Expr>, Vec<(CmpOp, Expr)>),
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
-    IfElse(Box<Expr>, Box<Expr>, Box<Expr>),
-    ListComp(Box<Expr>, Vec<CompFor>),
+    List(Vec<Self>),
+    Tuple(Vec<Self>),
+    Dict(Vec<(Self, Self)>),
+    Attr(Box<Self>, Arc<str>),
+    Index(Box<Self>, Box<Self>),
+    Slice(Box<Self>, [Option<Box<Self>>; 3]),
+    Call(Box<Self>, Vec<Arg>),
+    Neg(Box<Self>),
+    Pos(Box<Self>),
+    Not(Box<Self>),
+    Bin(BinOp, Box<Self>, Box<Self>),
+    Compare(Box<Self>, Vec<(CmpOp, Self)>),
+    And(Box<Self>, Box<Self>),
+    Or(Box<Self>, Box<Self>),
+    IfElse(Box<Self>, Box<Self>, Box<Self>),
+    ListComp(Box<Self>, Vec<CompFor>),
     Lambda(Arc<LambdaDef>),
 }
 
@@ -299,7 +303,7 @@ pub(crate) struct CompFor {
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
     Name(Arc<str>),
-    Tuple(Vec<Target>),
+    Tuple(Vec<Self>),
 }
 
 /// A parameter list (of a `{{def}}`, a lambda or a `py:` def).
@@ -339,7 +343,10 @@ struct Parser {
 
 impl Parser {
     fn new(src: &str) -> Result<Self> {
-        Ok(Self { toks: tokenize(src)?, i: 0 })
+        Ok(Self {
+            toks: tokenize(src)?,
+            i: 0,
+        })
     }
 
     fn peek(&self) -> &Tok {
@@ -383,7 +390,11 @@ impl Parser {
     }
 
     fn expect_op(&mut self, op: &str) -> Result<()> {
-        if self.eat_op(op) { Ok(()) } else { Err(self.unexpected(&format!("expected '{op}'"))) }
+        if self.eat_op(op) {
+            Ok(())
+        } else {
+            Err(self.unexpected(&format!("expected '{op}'")))
+        }
     }
 
     fn unexpected(&self, what: &str) -> Error {
@@ -400,7 +411,11 @@ impl Parser {
     }
 
     fn expect_end(&self) -> Result<()> {
-        if matches!(self.peek(), Tok::End) { Ok(()) } else { Err(self.unexpected("expected the end")) }
+        if matches!(self.peek(), Tok::End) {
+            Ok(())
+        } else {
+            Err(self.unexpected("expected the end"))
+        }
     }
 
     fn name(&mut self) -> Result<Arc<str>> {
@@ -440,7 +455,11 @@ impl Parser {
             let params = self.params(":")?;
             self.expect_op(":")?;
             let body = self.test()?;
-            return Ok(Expr::Lambda(Arc::new(LambdaDef { name: "<lambda>".into(), params, body })));
+            return Ok(Expr::Lambda(Arc::new(LambdaDef {
+                name: "<lambda>".into(),
+                params,
+                body,
+            })));
         }
         let e = self.or_test()?;
         if self.eat_kw("if") {
@@ -497,7 +516,9 @@ impl Parser {
                         CmpOp::Is
                     }
                 }
-                Tok::Name(n) if &**n == "not" && matches!(self.peek2(), Tok::Name(m) if &**m == "in") => {
+                Tok::Name(n)
+                    if &**n == "not" && matches!(self.peek2(), Tok::Name(m) if &**m == "in") =>
+                {
                     self.i += 1;
                     CmpOp::NotIn
                 }
@@ -506,7 +527,11 @@ impl Parser {
             self.i += 1;
             rest.push((op, self.arith()?));
         }
-        if rest.is_empty() { Ok(first) } else { Ok(Expr::Compare(Box::new(first), rest)) }
+        if rest.is_empty() {
+            Ok(first)
+        } else {
+            Ok(Expr::Compare(Box::new(first), rest))
+        }
     }
 
     fn arith(&mut self) -> Result<Expr> {
@@ -541,7 +566,9 @@ impl Parser {
     fn factor(&mut self) -> Result<Expr> {
         if self.eat_op("-") {
             return Ok(match self.factor()? {
-                Expr::Const(v) if v.as_number().is_some() && !matches!(v.0, crate::value::Repr::Bool(_)) => {
+                Expr::Const(v)
+                    if v.as_number().is_some() && !matches!(v.0, crate::value::Repr::Bool(_)) =>
+                {
                     match v.0 {
                         crate::value::Repr::Int(i) if i != i64::MIN => Expr::Const((-i).into()),
                         crate::value::Repr::Float(f) => Expr::Const((-f).into()),
@@ -560,7 +587,11 @@ impl Parser {
     fn power(&mut self) -> Result<Expr> {
         let base = self.primary()?;
         if self.eat_op("**") {
-            return Ok(Expr::Bin(BinOp::Pow, Box::new(base), Box::new(self.factor()?)));
+            return Ok(Expr::Bin(
+                BinOp::Pow,
+                Box::new(base),
+                Box::new(self.factor()?),
+            ));
         }
         Ok(base)
     }
@@ -600,7 +631,11 @@ impl Parser {
             if parts[idx].is_some() {
                 return Err(self.unexpected("expected ']'"));
             }
-            parts[idx] = Some(Box::new(if is_slice { self.test()? } else { self.exprlist()? }));
+            parts[idx] = Some(Box::new(if is_slice {
+                self.test()?
+            } else {
+                self.exprlist()?
+            }));
         }
         if is_slice {
             Ok(Expr::Slice(Box::new(target), parts))
@@ -652,7 +687,11 @@ impl Parser {
             while self.eat_kw("if") {
                 conds.push(self.or_test()?);
             }
-            fors.push(CompFor { target, iter, conds });
+            fors.push(CompFor {
+                target,
+                iter,
+                conds,
+            });
         }
         Ok(fors)
     }
@@ -674,7 +713,11 @@ impl Parser {
 
     fn target(&mut self) -> Result<Target> {
         if self.eat_op("(") || self.eat_op("[") {
-            let close = if matches!(self.toks[self.i - 1], Tok::Op("(")) { ")" } else { "]" };
+            let close = if matches!(self.toks[self.i - 1], Tok::Op("(")) {
+                ")"
+            } else {
+                "]"
+            };
             let t = self.target_list()?;
             self.expect_op(close)?;
             return Ok(match t {
@@ -775,9 +818,15 @@ impl Parser {
             } else {
                 let n = self.name()?;
                 if p.names.iter().any(|(m, _)| *m == n) {
-                    return Err(syntax(format!("duplicate argument '{n}' in function definition")));
+                    return Err(syntax(format!(
+                        "duplicate argument '{n}' in function definition"
+                    )));
                 }
-                let default = if self.eat_op("=") { Some(self.test()?) } else { None };
+                let default = if self.eat_op("=") {
+                    Some(self.test()?)
+                } else {
+                    None
+                };
                 if default.is_none() && p.names.last().is_some_and(|(_, d)| d.is_some()) {
                     return Err(syntax("non-default argument follows default argument"));
                 }
@@ -801,19 +850,41 @@ impl Parser {
             self.expect_op(")")?;
             self.expect_op(":")?;
             if !self.eat_kw("return") {
-                return Err(self.unexpected("only 'def name(args): return expr' is supported; expected 'return'"));
+                return Err(self.unexpected(
+                    "only 'def name(args): return expr' is supported; expected 'return'",
+                ));
             }
             let body = self.test()?;
-            let lambda = LambdaDef { name: name.clone(), params, body };
+            let lambda = LambdaDef {
+                name: name.clone(),
+                params,
+                body,
+            };
             return Ok(Stmt::Assign(
                 vec![AssignTarget::Target(Target::Name(name))],
                 Expr::Lambda(Arc::new(lambda)),
             ));
         }
         if let Tok::Name(n) = self.peek()
-            && matches!(&**n, "import" | "from" | "if" | "for" | "while" | "class" | "with" | "try" | "return" | "global" | "del" | "raise")
+            && matches!(
+                &**n,
+                "import"
+                    | "from"
+                    | "if"
+                    | "for"
+                    | "while"
+                    | "class"
+                    | "with"
+                    | "try"
+                    | "return"
+                    | "global"
+                    | "del"
+                    | "raise"
+            )
         {
-            return Err(syntax(format!("'{n}' statements are not supported in py: blocks")));
+            return Err(syntax(format!(
+                "'{n}' statements are not supported in py: blocks"
+            )));
         }
         let first = self.exprlist()?;
         let aug = match self.peek() {
@@ -829,7 +900,9 @@ impl Parser {
         if let Some(op) = aug {
             self.i += 1;
             let Expr::Name(n) = first else {
-                return Err(syntax("augmented assignment needs a plain name on the left"));
+                return Err(syntax(
+                    "augmented assignment needs a plain name on the left",
+                ));
             };
             return Ok(Stmt::AugAssign(n, op, self.exprlist()?));
         }
@@ -841,7 +914,10 @@ impl Parser {
             targets.push(self.exprlist()?);
         }
         let value = targets.pop().unwrap_or(Expr::Const(Value::NONE));
-        let targets = targets.into_iter().map(to_assign_target).collect::<Result<_>>()?;
+        let targets = targets
+            .into_iter()
+            .map(to_assign_target)
+            .collect::<Result<_>>()?;
         Ok(Stmt::Assign(targets, value))
     }
 }
@@ -849,9 +925,9 @@ impl Parser {
 fn to_target(e: Expr) -> Result<Target> {
     match e {
         Expr::Name(n) => Ok(Target::Name(n)),
-        Expr::Tuple(items) | Expr::List(items) => {
-            Ok(Target::Tuple(items.into_iter().map(to_target).collect::<Result<_>>()?))
-        }
+        Expr::Tuple(items) | Expr::List(items) => Ok(Target::Tuple(
+            items.into_iter().map(to_target).collect::<Result<_>>()?,
+        )),
         _ => Err(syntax("cannot assign to expression")),
     }
 }
@@ -866,8 +942,25 @@ fn to_assign_target(e: Expr) -> Result<AssignTarget> {
 fn is_keyword(n: &str) -> bool {
     matches!(
         n,
-        "and" | "or" | "not" | "in" | "is" | "if" | "else" | "for" | "lambda" | "def" | "return"
-            | "pass" | "import" | "from" | "while" | "class" | "del" | "global" | "yield"
+        "and"
+            | "or"
+            | "not"
+            | "in"
+            | "is"
+            | "if"
+            | "else"
+            | "for"
+            | "lambda"
+            | "def"
+            | "return"
+            | "pass"
+            | "import"
+            | "from"
+            | "while"
+            | "class"
+            | "del"
+            | "global"
+            | "yield"
     )
 }
 
@@ -919,7 +1012,9 @@ pub(crate) fn parse_signature(src: &str) -> Result<(Arc<str>, Params)> {
     p.expect_op("(")?;
     let params = p.params(")")?;
     if !p.eat_op(")") {
-        return Err(syntax(format!("Function definition doesn't end with ): {src}")));
+        return Err(syntax(format!(
+            "Function definition doesn't end with ): {src}"
+        )));
     }
     p.expect_end()?;
     Ok((name, params))
@@ -929,7 +1024,10 @@ pub(crate) fn parse_signature(src: &str) -> Result<(Arc<str>, Params)> {
 pub(crate) fn parse_stmts(src: &str) -> Result<Vec<Stmt>> {
     for line in src.lines() {
         if line.starts_with([' ', '\t']) && !line.trim().is_empty() {
-            return Err(Error::new(ErrorKind::Syntax, "IndentationError: unexpected indent in py: block"));
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                "IndentationError: unexpected indent in py: block",
+            ));
         }
     }
     let mut p = Parser::new(src)?;
@@ -976,7 +1074,9 @@ mod tests {
     #[test]
     fn number_literals() {
         for (src, want) in [("0x1f", 31i64), ("1_000", 1000), ("0o17", 15), ("0b101", 5)] {
-            let Expr::Const(v) = parse_expr(src).unwrap() else { panic!() };
+            let Expr::Const(v) = parse_expr(src).unwrap() else {
+                panic!()
+            };
             assert_eq!(v.as_i64(), Some(want));
         }
     }

@@ -27,22 +27,40 @@ struct Spec {
 }
 
 fn strip_zeros(s: &str) -> String {
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_owned() } else { s.to_owned() }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 fn sci(f: f64, prec: usize, upper: bool) -> String {
     let s = format!("{f:.prec$e}");
     let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
     let e: i32 = e.parse().unwrap_or(0);
-    let out = format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.unsigned_abs());
+    let out = format!(
+        "{m}e{}{:02}",
+        if e < 0 { '-' } else { '+' },
+        e.unsigned_abs()
+    );
     if upper { out.to_uppercase() } else { out }
 }
 
 /// Format a float for the `e f g %` types.
 fn float_fmt(f: f64, ty: char, prec: Option<usize>, alt: bool) -> String {
     if !f.is_finite() {
-        let s = if f.is_nan() { "nan" } else if f > 0.0 { "inf" } else { "-inf" };
-        return if ty.is_ascii_uppercase() { s.to_uppercase() } else { s.to_owned() };
+        let s = if f.is_nan() {
+            "nan"
+        } else if f > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        };
+        return if ty.is_ascii_uppercase() {
+            s.to_uppercase()
+        } else {
+            s.to_owned()
+        };
     }
     match ty {
         'f' | 'F' => {
@@ -57,10 +75,17 @@ fn float_fmt(f: f64, ty: char, prec: Option<usize>, alt: bool) -> String {
         _ => {
             let p = prec.unwrap_or(6).max(1);
             if f == 0.0 {
-                return if alt { format!("{:.*}", p - 1, 0.0) } else { "0".to_owned() };
+                return if alt {
+                    format!("{:.*}", p - 1, 0.0)
+                } else {
+                    "0".to_owned()
+                };
             }
             let exp = sci(f, p - 1, false);
-            let e: i32 = exp.split_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0);
+            let e: i32 = exp
+                .split_once('e')
+                .and_then(|(_, e)| e.parse().ok())
+                .unwrap_or(0);
             let pi = i32::try_from(p).unwrap_or(i32::MAX);
             let s = if (-4..pi).contains(&e) {
                 let decimals = usize::try_from(pi - 1 - e).unwrap_or(0);
@@ -98,7 +123,10 @@ fn apply_spec(v: &Value, spec: &Spec) -> Result<String> {
     };
     let (mut sign, body) = match (num, spec.ty) {
         (None, None | Some('s')) => {
-            if spec.precision.is_some() || spec.ty.is_some() || !matches!(v.0, Repr::Str(_) | Repr::Markup(_)) {
+            if spec.precision.is_some()
+                || spec.ty.is_some()
+                || !matches!(v.0, Repr::Str(_) | Repr::Markup(_))
+            {
                 let s = v.to_string();
                 let s = match spec.precision {
                     Some(p) => s.chars().take(p).collect(),
@@ -109,18 +137,34 @@ fn apply_spec(v: &Value, spec: &Spec) -> Result<String> {
             return Ok(pad(&v.to_string(), "", spec, '<'));
         }
         (None, Some(t)) => {
-            return Err(val_err(format!("Unknown format code '{t}' for object of type '{}'", v.type_name())));
+            return Err(val_err(format!(
+                "Unknown format code '{t}' for object of type '{}'",
+                v.type_name()
+            )));
         }
         (Some(n), ty) => {
-            let neg = n.as_f64().is_sign_negative() && n.as_f64() != 0.0 || matches!(n, Num::Int(i) if i < 0);
+            let neg = n.as_f64().is_sign_negative() && n.as_f64() != 0.0
+                || matches!(n, Num::Int(i) if i < 0);
             let body = match (n, ty) {
                 (Num::Int(i), None | Some('d' | 'n')) => i.unsigned_abs().to_string(),
-                (Num::Int(i), Some('x')) => format!("{}{:x}", if spec.alt { "0x" } else { "" }, i.unsigned_abs()),
-                (Num::Int(i), Some('X')) => format!("{}{:X}", if spec.alt { "0X" } else { "" }, i.unsigned_abs()),
-                (Num::Int(i), Some('o')) => format!("{}{:o}", if spec.alt { "0o" } else { "" }, i.unsigned_abs()),
-                (Num::Int(i), Some('b')) => format!("{}{:b}", if spec.alt { "0b" } else { "" }, i.unsigned_abs()),
+                (Num::Int(i), Some('x')) => {
+                    format!("{}{:x}", if spec.alt { "0x" } else { "" }, i.unsigned_abs())
+                }
+                (Num::Int(i), Some('X')) => {
+                    format!("{}{:X}", if spec.alt { "0X" } else { "" }, i.unsigned_abs())
+                }
+                (Num::Int(i), Some('o')) => {
+                    format!("{}{:o}", if spec.alt { "0o" } else { "" }, i.unsigned_abs())
+                }
+                (Num::Int(i), Some('b')) => {
+                    format!("{}{:b}", if spec.alt { "0b" } else { "" }, i.unsigned_abs())
+                }
                 (Num::Int(i), Some('c')) => {
-                    return Ok(u32::try_from(i).ok().and_then(char::from_u32).map(String::from).unwrap_or_default());
+                    return Ok(u32::try_from(i)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .map(String::from)
+                        .unwrap_or_default());
                 }
                 (Num::Float(f), None) if spec.precision.is_none() => {
                     let mut s = String::new();
@@ -132,7 +176,10 @@ fn apply_spec(v: &Value, spec: &Spec) -> Result<String> {
                     float_fmt(n.as_f64().abs(), t, spec.precision, spec.alt)
                 }
                 (_, Some(t)) => {
-                    return Err(val_err(format!("Unknown format code '{t}' for object of type '{}'", v.type_name())));
+                    return Err(val_err(format!(
+                        "Unknown format code '{t}' for object of type '{}'",
+                        v.type_name()
+                    )));
                 }
             };
             (if neg { "-" } else { "" }, body)
@@ -145,7 +192,11 @@ fn apply_spec(v: &Value, spec: &Spec) -> Result<String> {
             _ => "",
         };
     }
-    let body = if spec.comma { group_thousands(&body) } else { body };
+    let body = if spec.comma {
+        group_thousands(&body)
+    } else {
+        body
+    };
     Ok(pad(&body, sign, spec, '>'))
 }
 
@@ -155,7 +206,11 @@ fn pad(body: &str, sign: &str, spec: &Spec, default_align: char) -> String {
         return format!("{sign}{body}");
     }
     let n = spec.width - len;
-    let (fill, align) = if spec.zero && spec.align.is_none() { ('0', '=') } else { (spec.fill, spec.align.unwrap_or(default_align)) };
+    let (fill, align) = if spec.zero && spec.align.is_none() {
+        ('0', '=')
+    } else {
+        (spec.fill, spec.align.unwrap_or(default_align))
+    };
     let f = |k: usize| std::iter::repeat_n(fill, k).collect::<String>();
     match align {
         '<' => format!("{sign}{body}{}", f(n)),
@@ -167,7 +222,10 @@ fn pad(body: &str, sign: &str, spec: &Spec, default_align: char) -> String {
 
 fn parse_spec(s: &str) -> Result<Spec> {
     let chars: Vec<char> = s.chars().collect();
-    let mut spec = Spec { fill: ' ', ..Spec::default() };
+    let mut spec = Spec {
+        fill: ' ',
+        ..Spec::default()
+    };
     let mut i = 0;
     let is_align = |c: char| matches!(c, '<' | '>' | '^' | '=');
     if chars.len() >= 2 && is_align(chars[1]) {
@@ -196,7 +254,11 @@ fn parse_spec(s: &str) -> Result<Spec> {
     while chars.get(i).is_some_and(char::is_ascii_digit) {
         i += 1;
     }
-    spec.width = chars[start..i].iter().collect::<String>().parse().unwrap_or(0);
+    spec.width = chars[start..i]
+        .iter()
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0);
     if chars.get(i) == Some(&',') {
         spec.comma = true;
         i += 1;
@@ -207,7 +269,13 @@ fn parse_spec(s: &str) -> Result<Spec> {
         while chars.get(i).is_some_and(char::is_ascii_digit) {
             i += 1;
         }
-        spec.precision = Some(chars[start..i].iter().collect::<String>().parse().map_err(|_| val_err("Format specifier missing precision"))?);
+        spec.precision = Some(
+            chars[start..i]
+                .iter()
+                .collect::<String>()
+                .parse()
+                .map_err(|_| val_err("Format specifier missing precision"))?,
+        );
     }
     if let Some(&c) = chars.get(i) {
         spec.ty = Some(c);
@@ -240,11 +308,17 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
         i += 1;
         let mut key = None;
         if chars.get(i) == Some(&'(') {
-            let end = chars[i..].iter().position(|c| *c == ')').ok_or_else(|| val_err("incomplete format key"))?;
+            let end = chars[i..]
+                .iter()
+                .position(|c| *c == ')')
+                .ok_or_else(|| val_err("incomplete format key"))?;
             key = Some(chars[i + 1..i + end].iter().collect::<String>());
             i += end + 1;
         }
-        let mut spec = Spec { fill: ' ', ..Spec::default() };
+        let mut spec = Spec {
+            fill: ' ',
+            ..Spec::default()
+        };
         while let Some(&c) = chars.get(i) {
             match c {
                 '-' => spec.align = Some('<'),
@@ -264,14 +338,24 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
         while chars.get(i).is_some_and(char::is_ascii_digit) {
             i += 1;
         }
-        spec.width = chars[start..i].iter().collect::<String>().parse().unwrap_or(0);
+        spec.width = chars[start..i]
+            .iter()
+            .collect::<String>()
+            .parse()
+            .unwrap_or(0);
         if chars.get(i) == Some(&'.') {
             i += 1;
             let start = i;
             while chars.get(i).is_some_and(char::is_ascii_digit) {
                 i += 1;
             }
-            spec.precision = Some(chars[start..i].iter().collect::<String>().parse().unwrap_or(0));
+            spec.precision = Some(
+                chars[start..i]
+                    .iter()
+                    .collect::<String>()
+                    .parse()
+                    .unwrap_or(0),
+            );
         }
         let Some(&ty) = chars.get(i) else {
             return Err(val_err("incomplete format"));
@@ -288,7 +372,10 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
                 get_item(m, &Value::from(k.as_str()))?
             }
             None => {
-                let v = positional.get(next).cloned().ok_or_else(|| type_err("not enough arguments for format string"))?;
+                let v = positional
+                    .get(next)
+                    .cloned()
+                    .ok_or_else(|| type_err("not enough arguments for format string"))?;
                 next += 1;
                 v
             }
@@ -297,34 +384,70 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
             spec.zero = false;
         }
         let s = match ty {
-            's' => pad(&value.to_string(), "", &Spec { precision: None, ..spec }, '>'),
+            's' => pad(
+                &value.to_string(),
+                "",
+                &Spec {
+                    precision: None,
+                    ..spec
+                },
+                '>',
+            ),
             'r' | 'a' => pad(&value.repr(), "", &spec, '>'),
             'd' | 'i' | 'u' => {
                 let n = value.as_number().ok_or_else(|| {
-                    type_err(format!("%{ty} format: a real number is required, not {}", value.type_name()))
+                    type_err(format!(
+                        "%{ty} format: a real number is required, not {}",
+                        value.type_name()
+                    ))
                 })?;
                 #[allow(clippy::cast_possible_truncation)]
                 let i = match n {
                     Num::Int(i) => i,
                     Num::Float(f) => f.trunc() as i64,
                 };
-                apply_spec(&Value::from(i), &Spec { ty: Some('d'), ..spec })?
+                apply_spec(
+                    &Value::from(i),
+                    &Spec {
+                        ty: Some('d'),
+                        ..spec
+                    },
+                )?
             }
             'x' | 'X' | 'o' => {
                 let n = value.as_i64().ok_or_else(|| {
-                    type_err(format!("%{ty} format: an integer is required, not {}", value.type_name()))
+                    type_err(format!(
+                        "%{ty} format: an integer is required, not {}",
+                        value.type_name()
+                    ))
                 })?;
-                apply_spec(&Value::from(n), &Spec { ty: Some(ty), ..spec })?
+                apply_spec(
+                    &Value::from(n),
+                    &Spec {
+                        ty: Some(ty),
+                        ..spec
+                    },
+                )?
             }
             'f' | 'F' | 'e' | 'E' | 'g' | 'G' => {
                 let n = value.as_number().ok_or_else(|| {
                     type_err(format!("must be real number, not {}", value.type_name()))
                 })?;
-                apply_spec(&Value::from(n.as_f64()), &Spec { ty: Some(ty), ..spec })?
+                apply_spec(
+                    &Value::from(n.as_f64()),
+                    &Spec {
+                        ty: Some(ty),
+                        ..spec
+                    },
+                )?
             }
             'c' => match (&value.0, value.as_i64()) {
                 (Repr::Str(s), _) if s.chars().count() == 1 => s.to_string(),
-                (_, Some(i)) => u32::try_from(i).ok().and_then(char::from_u32).map(String::from).unwrap_or_default(),
+                (_, Some(i)) => u32::try_from(i)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .map(String::from)
+                    .unwrap_or_default(),
                 _ => return Err(type_err("%c requires int or char")),
             },
             other => {
@@ -334,13 +457,20 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
         out.push_str(&s);
     }
     if mapping.is_none() && next < positional.len() && !used_mapping {
-        return Err(type_err("not all arguments converted during string formatting"));
+        return Err(type_err(
+            "not all arguments converted during string formatting",
+        ));
     }
     Ok(out.into())
 }
 
 /// `text.format(*args, **kwargs)`.
-pub(crate) fn format_method(st: &mut State, text: &str, args: &[Value], kw: &Kwargs) -> Result<String> {
+pub(crate) fn format_method(
+    st: &mut State,
+    text: &str,
+    args: &[Value],
+    kw: &Kwargs,
+) -> Result<String> {
     let mut out = String::with_capacity(text.len());
     let mut auto = 0usize;
     let mut rest = text;
@@ -361,7 +491,9 @@ pub(crate) fn format_method(st: &mut State, text: &str, args: &[Value], kw: &Kwa
             rest = r;
             continue;
         }
-        let end = rest.find('}').ok_or_else(|| val_err("Single '{' encountered in format string"))?;
+        let end = rest
+            .find('}')
+            .ok_or_else(|| val_err("Single '{' encountered in format string"))?;
         let field = &rest[..end];
         rest = &rest[end + 1..];
         let (field, spec) = field.split_once(':').unwrap_or((field, ""));
@@ -372,13 +504,25 @@ pub(crate) fn format_method(st: &mut State, text: &str, args: &[Value], kw: &Kwa
         let name_end = field.find(['.', '[']).unwrap_or(field.len());
         let (head, mut tail) = field.split_at(name_end);
         let mut v = if head.is_empty() {
-            let v = args.get(auto).cloned().ok_or_else(|| rt(ErrorKind::Index, format!("Replacement index {auto} out of range for positional args tuple")))?;
+            let v = args.get(auto).cloned().ok_or_else(|| {
+                rt(
+                    ErrorKind::Index,
+                    format!("Replacement index {auto} out of range for positional args tuple"),
+                )
+            })?;
             auto += 1;
             v
         } else if let Ok(n) = head.parse::<usize>() {
-            args.get(n).cloned().ok_or_else(|| rt(ErrorKind::Index, format!("Replacement index {n} out of range for positional args tuple")))?
+            args.get(n).cloned().ok_or_else(|| {
+                rt(
+                    ErrorKind::Index,
+                    format!("Replacement index {n} out of range for positional args tuple"),
+                )
+            })?
         } else {
-            kw.get(head).cloned().ok_or_else(|| rt(ErrorKind::Key, format!("'{head}'")))?
+            kw.get(head)
+                .cloned()
+                .ok_or_else(|| rt(ErrorKind::Key, format!("'{head}'")))?
         };
         while !tail.is_empty() {
             if let Some(t) = tail.strip_prefix('.') {
@@ -386,18 +530,24 @@ pub(crate) fn format_method(st: &mut State, text: &str, args: &[Value], kw: &Kwa
                 v = get_attr(&v, &t[..e])?;
                 tail = &t[e..];
             } else if let Some(t) = tail.strip_prefix('[') {
-                let e = t.find(']').ok_or_else(|| val_err("Missing ']' in format string"))?;
+                let e = t
+                    .find(']')
+                    .ok_or_else(|| val_err("Missing ']' in format string"))?;
                 let key = &t[..e];
-                let key = key.parse::<i64>().map_or_else(|_| Value::from(key), Value::from);
+                let key = key
+                    .parse::<i64>()
+                    .map_or_else(|_| Value::from(key), Value::from);
                 v = get_item(&v, &key)?;
                 tail = &t[e + 1..];
             } else {
-                return Err(val_err("Only '.' or '[' may follow ']' in format field specifier"));
+                return Err(val_err(
+                    "Only '.' or '[' may follow ']' in format field specifier",
+                ));
             }
         }
         let v = match conv {
             Some("r") => Value::from(v.repr()),
-            Some("s") => Value::from(st.to_str(&v)?),
+            Some("s") => Value::from(st.str_of(&v)?),
             Some(c) => return Err(val_err(format!("Unknown conversion specifier {c}"))),
             None => v,
         };

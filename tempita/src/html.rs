@@ -96,5 +96,7 @@ pub(crate) fn attr(kw: &Kwargs) -> Value {
 /// assert_eq!(a.to_string(), r#"a="x&amp;y" b="1" class="q""#);
 /// ```
 pub fn attr_from<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
-    attr(&Kwargs(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()))
+    attr(&Kwargs(
+        pairs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+    ))
 }

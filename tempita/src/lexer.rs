@@ -29,7 +29,10 @@ impl Cursor {
     }
 
     fn pos(&self) -> Pos {
-        Pos { line: self.line, column: self.column }
+        Pos {
+            line: self.line,
+            column: self.column,
+        }
     }
 }
 
@@ -37,7 +40,10 @@ impl Cursor {
 pub(crate) fn lex(content: &str, start: &str, end: &str, line_offset: usize) -> Result<Vec<Token>> {
     let err = |msg: String, pos: Pos| Error::new(ErrorKind::Syntax, msg).at(pos, None, content);
     let mut tokens = Vec::new();
-    let mut cur = Cursor { line: 1 + line_offset, column: 1 };
+    let mut cur = Cursor {
+        line: 1 + line_offset,
+        column: 1,
+    };
     let mut i = 0;
     while i < content.len() {
         let rest = &content[i..];
@@ -80,13 +86,21 @@ pub(crate) fn lex(content: &str, start: &str, end: &str, line_offset: usize) -> 
 /// Whether a tag is a directive that takes part in line trimming.
 pub(crate) fn is_directive(tag: &str) -> bool {
     let t = tag.trim();
-    ["if ", "elif ", "for ", "def ", "inherit ", "default ", "py:", "#"].iter().any(|p| t.starts_with(p))
-        || matches!(t, "else" | "else:" | "endif" | "endfor" | "enddef" | "continue" | "break")
+    [
+        "if ", "elif ", "for ", "def ", "inherit ", "default ", "py:", "#",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+        || matches!(
+            t,
+            "else" | "else:" | "endif" | "endfor" | "enddef" | "continue" | "break"
+        )
         || (t.starts_with("def") && t[3..].starts_with(|c: char| c.is_whitespace()))
 }
 
 fn ws_only(s: &str) -> bool {
-    s.chars().all(|c| c == ' ' || c == '\t' || c == '\n' || c == '\r')
+    s.chars()
+        .all(|c| c == ' ' || c == '\t' || c == '\n' || c == '\r')
 }
 
 /// Whether `s` ends with a newline followed only by spaces/tabs.
@@ -111,7 +125,9 @@ fn line_start_len(s: &str) -> Option<usize> {
 pub(crate) fn trim(tokens: &mut [Token]) {
     let mut last_trim: Option<usize> = None;
     for i in 0..tokens.len() {
-        let Token::Tag(tag, _) = &tokens[i] else { continue };
+        let Token::Tag(tag, _) = &tokens[i] else {
+            continue;
+        };
         if !is_directive(tag) {
             continue;
         }
@@ -128,7 +144,9 @@ pub(crate) fn trim(tokens: &mut [Token]) {
             Some(Token::Text(t)) => Some(t.as_str()),
             Some(Token::Tag(..)) => None,
         };
-        let (Some(prev), Some(next)) = (prev, next) else { continue };
+        let (Some(prev), Some(next)) = (prev, next) else {
+            continue;
+        };
         let first = i <= 1;
         let last = i + 2 >= tokens.len();
         let stacked = i >= 2 && last_trim == Some(i - 2) && ws_only(prev);
@@ -141,7 +159,7 @@ pub(crate) fn trim(tokens: &mut [Token]) {
         if i > 0
             && let Token::Text(t) = &mut tokens[i - 1]
         {
-            if !t.is_empty() && ends_line(t) && !stacked && !(first && ws_only(t)) {
+            if !t.is_empty() && ends_line(t) && !stacked && (!first || !ws_only(t)) {
                 let keep = t.rfind('\n').map_or(0, |n| n + 1);
                 t.truncate(keep);
             } else {
@@ -176,7 +194,10 @@ mod tests {
         let e = lex("hey {{ {{", "{{", "}}", 0).unwrap_err();
         assert_eq!(e.to_string(), "<string>:1:10: {{ inside expression");
         let e = lex("hey {{ xx", "{{", "}}", 0).unwrap_err();
-        assert_eq!(e.to_string(), "<string>:1:7: No }} to finish last expression");
+        assert_eq!(
+            e.to_string(),
+            "<string>:1:7: No }} to finish last expression"
+        );
     }
 
     fn render_trim(src: &str) -> String {
@@ -192,7 +213,10 @@ mod tests {
 
     #[test]
     fn trim_like_tempita() {
-        assert_eq!(render_trim("a\n    {{if 1}}   \nb\n  {{endif}}\nc"), "a\n[if 1]b\n[endif]c");
+        assert_eq!(
+            render_trim("a\n    {{if 1}}   \nb\n  {{endif}}\nc"),
+            "a\n[if 1]b\n[endif]c"
+        );
         assert_eq!(render_trim("\n{{py:x=1}}\nv={{x}}\n"), "[py:x=1]v=[x]\n");
         assert_eq!(render_trim("a\n{{if 1}}{{if 1}}\nb"), "a\n[if 1][if 1]\nb");
         assert_eq!(render_trim("x {{if 1}}\nb"), "x [if 1]\nb");
@@ -200,7 +224,10 @@ mod tests {
 
     #[test]
     fn trim_crlf_and_comments() {
-        assert_eq!(render_trim("a\r\n{{if 1}}\r\nb\r\n{{endif}}\r\nc"), "a\r\n[if 1]b\r\n[endif]c");
+        assert_eq!(
+            render_trim("a\r\n{{if 1}}\r\nb\r\n{{endif}}\r\nc"),
+            "a\r\n[if 1]b\r\n[endif]c"
+        );
         assert_eq!(render_trim("a\n{{# hi}}\nb"), "a\n[# hi]b");
     }
 }

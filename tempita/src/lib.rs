@@ -36,13 +36,16 @@ mod html;
 mod lexer;
 mod looper;
 mod parser;
+mod ser;
 mod template;
 mod value;
 
 pub use bunch::bunch;
 pub use error::{Error, ErrorKind, Result};
 pub use html::{attr_from as attr, html_quote, url};
-pub use template::{Context, DirLoader, HtmlTemplate, Loader, Template, TemplateBuilder, eval, sub, sub_html};
+pub use template::{
+    Context, DirLoader, HtmlTemplate, Loader, Template, TemplateBuilder, eval, sub, sub_html,
+};
 pub use value::{Kwargs, Object, Value, ValueKind};
 
 #[doc = include_str!("../docs/syntax.md")]

@@ -14,7 +14,10 @@ impl Object for Looper {
         Some(
             (0..self.0.len())
                 .map(|index| {
-                    let pos = Value::from_object(LoopPos { items: self.0.clone(), index });
+                    let pos = Value::from_object(LoopPos {
+                        items: self.0.clone(),
+                        index,
+                    });
                     Value::tuple([pos, self.0[index].clone()])
                 })
                 .collect(),
@@ -34,7 +37,11 @@ pub(crate) struct LoopPos {
 
 impl LoopPos {
     pub(crate) fn neighbour(&self, forward: bool) -> Option<&Value> {
-        if forward { self.items.get(self.index + 1) } else { self.index.checked_sub(1).and_then(|i| self.items.get(i)) }
+        if forward {
+            self.items.get(self.index + 1)
+        } else {
+            self.index.checked_sub(1).and_then(|i| self.items.get(i))
+        }
     }
 }
 
@@ -50,13 +57,17 @@ impl Object for LoopPos {
             "first" => (i == 0).into(),
             "last" => (i + 1 == self.items.len()).into(),
             "length" => self.items.len().into(),
-            "even" => (i % 2 == 0).into(),
+            "even" => i.is_multiple_of(2).into(),
             "odd" => (i % 2 == 1).into(),
             _ => return None,
         })
     }
     fn repr(&self) -> String {
-        format!("<loop pos={} at {}>", self.items[self.index].repr(), self.index)
+        format!(
+            "<loop pos={} at {}>",
+            self.items[self.index].repr(),
+            self.index
+        )
     }
 }
 

@@ -9,12 +9,31 @@ use crate::lexer::Token;
 #[derive(Debug)]
 pub(crate) enum Node {
     Text(Box<str>),
-    Expr { pos: Pos, expr: Expr, filters: Vec<Expr> },
+    Expr {
+        pos: Pos,
+        expr: Expr,
+        filters: Vec<Expr>,
+    },
     If(Vec<Branch>),
-    For { pos: Pos, target: Target, iter: Expr, body: Vec<Node> },
-    Py { pos: Pos, stmts: Vec<Stmt> },
-    Default { pos: Pos, name: Arc<str>, expr: Expr },
-    Inherit { pos: Pos, expr: Expr },
+    For {
+        pos: Pos,
+        target: Target,
+        iter: Expr,
+        body: Vec<Self>,
+    },
+    Py {
+        pos: Pos,
+        stmts: Vec<Stmt>,
+    },
+    Default {
+        pos: Pos,
+        name: Arc<str>,
+        expr: Expr,
+    },
+    Inherit {
+        pos: Pos,
+        expr: Expr,
+    },
     Def(Arc<DefNode>),
     Break,
     Continue,
@@ -53,9 +72,13 @@ fn err(msg: impl Into<String>, pos: Pos, source: &str) -> Error {
 
 /// Split `keyword rest` for the keywords that open or continue blocks.
 fn split_keyword(tag: &str) -> Option<(&'static str, &str)> {
-    const KEYWORDS: &[&str] =
-        &["if", "elif", "else", "endif", "for", "endfor", "def", "enddef", "default", "inherit", "continue", "break"];
-    let word_end = tag.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(tag.len());
+    const KEYWORDS: &[&str] = &[
+        "if", "elif", "else", "endif", "for", "endfor", "def", "enddef", "default", "inherit",
+        "continue", "break",
+    ];
+    let word_end = tag
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(tag.len());
     let word = &tag[..word_end];
     let kw = KEYWORDS.iter().find(|k| **k == word)?;
     let rest = &tag[word_end..];
@@ -78,7 +101,14 @@ impl Parser<'_> {
     }
 
     fn syntax(&self, e: &Error, code: &str, pos: Pos) -> Error {
-        self.err(format!("SyntaxError: {} in expression: {}", e.message(), code.trim()), pos)
+        self.err(
+            format!(
+                "SyntaxError: {} in expression: {}",
+                e.message(),
+                code.trim()
+            ),
+            pos,
+        )
     }
 
     /// Parse nodes until a block keyword in `stops` (or the end when `stops` is empty).
@@ -116,7 +146,14 @@ impl Parser<'_> {
             match kw {
                 "elif" | "else" | "endif" | "endfor" | "enddef" => {
                     if stops.contains(&kw) {
-                        return Ok((nodes, Some(End { keyword: kw, pos, rest: rest.to_owned() })));
+                        return Ok((
+                            nodes,
+                            Some(End {
+                                keyword: kw,
+                                pos,
+                                rest: rest.to_owned(),
+                            }),
+                        ));
                     }
                     return Err(match kw {
                         "elif" | "else" => self.err(format!("{kw} outside of an if block"), pos),
@@ -130,7 +167,11 @@ impl Parser<'_> {
                     if self.loop_depth == 0 {
                         return Err(self.err(format!("{kw} outside of for loop"), pos));
                     }
-                    nodes.push(if kw == "break" { Node::Break } else { Node::Continue });
+                    nodes.push(if kw == "break" {
+                        Node::Break
+                    } else {
+                        Node::Continue
+                    });
                 }
                 "if" => nodes.push(self.if_block(rest, pos)?),
                 "for" => nodes.push(self.for_block(rest, pos)?),
@@ -140,7 +181,10 @@ impl Parser<'_> {
                     if rest.is_empty() {
                         return Err(self.err("inherit with no expression", pos));
                     }
-                    nodes.push(Node::Inherit { pos, expr: self.expr(rest, pos)? });
+                    nodes.push(Node::Inherit {
+                        pos,
+                        expr: self.expr(rest, pos)?,
+                    });
                 }
                 _ => unreachable!("all keywords handled"),
             }
@@ -151,7 +195,9 @@ impl Parser<'_> {
     fn py(&self, code: &str, pos: Pos) -> Result<Node> {
         let code = code.trim_start_matches([' ', '\t']);
         let code = if code.starts_with(['\n', '\r']) {
-            code.trim_start_matches(['\n', '\r']).replace("\r\n", "\n").replace('\r', "")
+            code.trim_start_matches(['\n', '\r'])
+                .replace("\r\n", "\n")
+                .replace('\r', "")
         } else {
             if code.trim_end().contains(['\n', '\r']) {
                 return Err(self.err("Multi-line py blocks must start with a newline", pos));
@@ -159,7 +205,10 @@ impl Parser<'_> {
             code.to_owned()
         };
         let stmts = expr::parse_stmts(&code).map_err(|e| {
-            self.err(format!("SyntaxError: {} in py: block: {}", e.message(), code.trim()), pos)
+            self.err(
+                format!("SyntaxError: {} in py: block: {}", e.message(), code.trim()),
+                pos,
+            )
         })?;
         Ok(Node::Py { pos, stmts })
     }
@@ -171,10 +220,17 @@ impl Parser<'_> {
         let mut branches = Vec::new();
         let mut header = (pos, Some(self.expr(cond, pos)?));
         loop {
-            let stops: &[&str] =
-                if header.1.is_some() { &["elif", "else", "endif"] } else { &["endif", "elif", "else"] };
+            let stops: &[&str] = if header.1.is_some() {
+                &["elif", "else", "endif"]
+            } else {
+                &["endif", "elif", "else"]
+            };
             let (body, end) = self.nodes(stops)?;
-            branches.push(Branch { pos: header.0, cond: header.1.take(), body });
+            branches.push(Branch {
+                pos: header.0,
+                cond: header.1.take(),
+                body,
+            });
             let Some(end) = end else {
                 return Err(self.err("No {{endif}}", branches.last().map_or(pos, |b| b.pos)));
             };
@@ -191,7 +247,10 @@ impl Parser<'_> {
                 }
                 _ => {
                     if !end.rest.is_empty() {
-                        return Err(self.err(format!("else takes no expression: else {}", end.rest), end.pos));
+                        return Err(self.err(
+                            format!("else takes no expression: else {}", end.rest),
+                            end.pos,
+                        ));
                     }
                     header = (end.pos, None);
                 }
@@ -216,7 +275,12 @@ impl Parser<'_> {
         if end.is_none() {
             return Err(self.err("No {{endfor}}", pos));
         }
-        Ok(Node::For { pos, target, iter, body })
+        Ok(Node::For {
+            pos,
+            target,
+            iter,
+            body,
+        })
     }
 
     fn def_block(&mut self, sig: &str, pos: Pos) -> Result<Node> {
@@ -241,7 +305,10 @@ impl Parser<'_> {
 
     fn default(&self, text: &str, pos: Pos) -> Result<Node> {
         let Some((name, value)) = text.split_once('=') else {
-            return Err(self.err(format!("Expression must be {{{{default var=value}}}}; no = found in '{text}'"), pos));
+            return Err(self.err(
+                format!("Expression must be {{{{default var=value}}}}; no = found in '{text}'"),
+                pos,
+            ));
         };
         let name = name.trim();
         if name.contains(',') {
@@ -250,15 +317,26 @@ impl Parser<'_> {
         let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
-            return Err(self.err(format!("Not a valid variable name for {{{{default}}}}: '{name}'"), pos));
+            return Err(self.err(
+                format!("Not a valid variable name for {{{{default}}}}: '{name}'"),
+                pos,
+            ));
         }
-        Ok(Node::Default { pos, name: name.into(), expr: self.expr(value, pos)? })
+        Ok(Node::Default {
+            pos,
+            name: name.into(),
+            expr: self.expr(value, pos)?,
+        })
     }
 }
 
 /// Parse tokens into the template tree.
 pub(crate) fn parse(tokens: Vec<Token>, source: &str) -> Result<Vec<Node>> {
-    let mut p = Parser { tokens: tokens.into_iter().peekable(), source, loop_depth: 0 };
+    let mut p = Parser {
+        tokens: tokens.into_iter().peekable(),
+        source,
+        loop_depth: 0,
+    };
     let (nodes, end) = p.nodes(&[])?;
     debug_assert!(end.is_none());
     Ok(nodes)

@@ -78,11 +78,19 @@ impl Template {
     }
 
     pub(crate) fn file_builder(path: &Path) -> Result<TemplateBuilder> {
-        let content = std::fs::read_to_string(path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
+        let content = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
         let mut b = Self::builder(content).name(path.display().to_string());
         if let Some(dir) = path.parent() {
-            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
             b = b.loader(SiblingLoader(dir.to_path_buf()));
         }
         Ok(b)
@@ -125,7 +133,7 @@ impl Template {
     /// Any error raised while rendering, with the template name, line and column.
     pub fn substitute(&self, context: &Context) -> Result<String> {
         let mut state = State::new();
-        state.render(self.inner.clone(), context.vars.clone())
+        state.render(&self.inner, context.vars.clone())
     }
 
     pub(crate) fn from_inner(inner: Arc<TemplateInner>) -> Self {
@@ -172,7 +180,9 @@ pub struct TemplateBuilder {
 
 impl fmt::Debug for TemplateBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TemplateBuilder").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("TemplateBuilder")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -185,7 +195,8 @@ impl TemplateBuilder {
 
     /// Variables every rendering sees (functions, constants).
     pub fn namespace(mut self, namespace: &Context) -> Self {
-        self.namespace.extend(namespace.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.namespace
+            .extend(namespace.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
         self
     }
 
@@ -233,9 +244,12 @@ impl TemplateBuilder {
         let name = self.name.as_deref();
         let (start, end) = &self.delimiters;
         if start.is_empty() || end.is_empty() {
-            return Err(Error::new(ErrorKind::Syntax, "delimiters must not be empty").with_name(name));
+            return Err(
+                Error::new(ErrorKind::Syntax, "delimiters must not be empty").with_name(name),
+            );
         }
-        let mut tokens = lexer::lex(&self.content, start, end, self.line_offset).map_err(|e| e.with_name(name))?;
+        let mut tokens = lexer::lex(&self.content, start, end, self.line_offset)
+            .map_err(|e| e.with_name(name))?;
         lexer::trim(&mut tokens);
         let nodes = parser::parse(tokens, &self.content).map_err(|e| e.with_name(name))?;
         Ok(Template {
@@ -313,9 +327,11 @@ pub fn sub(content: &str, context: &Context) -> Result<String> {
 /// # Errors
 /// Syntax and evaluation errors.
 pub fn eval(expression: &str, context: &Context) -> Result<Value> {
-    let t = Template::builder(format!("{{{{{expression}}}}}")).name("<expression>").build()?;
+    let t = Template::builder(format!("{{{{{expression}}}}}"))
+        .name("<expression>")
+        .build()?;
     let mut state = State::new();
-    state.eval_first(t.inner, context.vars.clone())
+    state.eval_first(&t.inner, context.vars.clone())
 }
 
 /// [`sub`] for HTML: values are escaped (Tempita's `sub_html`).
@@ -461,7 +477,10 @@ where
 }
 
 fn not_found(name: &str, why: &str) -> Error {
-    Error::new(ErrorKind::TemplateNotFound, format!("template {name:?} not found: {why}"))
+    Error::new(
+        ErrorKind::TemplateNotFound,
+        format!("template {name:?} not found: {why}"),
+    )
 }
 
 /// Resolve `name` against `base` (a directory inside the root, as segments),
@@ -470,7 +489,11 @@ fn resolve(base: &[String], name: &str) -> Result<Vec<String>> {
     if name.contains('\0') || name.contains('\\') {
         return Err(not_found(name, "invalid characters in the name"));
     }
-    let mut parts: Vec<String> = if name.starts_with('/') { Vec::new() } else { base.to_vec() };
+    let mut parts: Vec<String> = if name.starts_with('/') {
+        Vec::new()
+    } else {
+        base.to_vec()
+    };
     for comp in Path::new(name.trim_start_matches('/')).components() {
         match comp {
             Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
@@ -538,7 +561,9 @@ pub struct DirLoader {
 
 impl fmt::Debug for DirLoader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DirLoader").field("root", &self.inner.root).finish_non_exhaustive()
+        f.debug_struct("DirLoader")
+            .field("root", &self.inner.root)
+            .finish_non_exhaustive()
     }
 }
 
@@ -563,7 +588,9 @@ impl DirLoader {
             cache: Mutex::new(HashMap::new()),
         };
         f(&mut inner);
-        Self { inner: Arc::new(inner) }
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
     /// Force HTML mode on (or off) for every template, whatever its extension.
@@ -575,7 +602,10 @@ impl DirLoader {
     /// Variables (functions, constants) every loaded template sees.
     #[must_use]
     pub fn namespace(&self, namespace: &Context) -> Self {
-        self.rebuild(|i| i.namespace.extend(namespace.vars.iter().map(|(k, v)| (k.clone(), v.clone()))))
+        self.rebuild(|i| {
+            i.namespace
+                .extend(namespace.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        })
     }
 
     /// The root directory.
@@ -596,8 +626,14 @@ impl DirLoader {
     fn load_parts(&self, asked: &str, parts: &[String]) -> Result<Template> {
         let rel = parts.join("/");
         let path = self.inner.root.join(&rel);
-        let root = self.inner.root.canonicalize().map_err(|e| not_found(asked, &e.to_string()))?;
-        let real = path.canonicalize().map_err(|_| not_found(asked, "no such file"))?;
+        let root = self
+            .inner
+            .root
+            .canonicalize()
+            .map_err(|e| not_found(asked, &e.to_string()))?;
+        let real = path
+            .canonicalize()
+            .map_err(|_| not_found(asked, "no such file"))?;
         if !real.starts_with(&root) {
             return Err(not_found(asked, "the name leaves the template directory"));
         }
@@ -606,7 +642,12 @@ impl DirLoader {
             return Err(not_found(asked, "not a file"));
         }
         let mtime = meta.modified().ok();
-        if let Some((m, t)) = self.inner.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&rel)
+        if let Some((m, t)) = self
+            .inner
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&rel)
             && *m == mtime
             && mtime.is_some()
         {
@@ -618,7 +659,10 @@ impl DirLoader {
             let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
             matches!(ext.as_str(), "html" | "htm" | "xml" | "xhtml")
         });
-        let mut b = Template::builder(content).name(rel.clone()).html(html).loader(self.clone());
+        let mut b = Template::builder(content)
+            .name(rel.clone())
+            .html(html)
+            .loader(self.clone());
         b.namespace.clone_from(&self.inner.namespace);
         let t = b.build()?;
         self.inner

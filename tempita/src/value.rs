@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use crate::error::{Error, ErrorKind, Result, rt};
+use crate::error::{ErrorKind, Result, rt};
 
 /// A template value.
 ///
@@ -195,7 +195,10 @@ impl Dict {
         if let Repr::Str(k) = &key.0 {
             return self.get_str(k);
         }
-        self.entries.iter().find(|(k, _)| k.py_eq(key)).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.py_eq(key))
+            .map(|(_, v)| v)
     }
 
     pub(crate) fn get_str(&self, key: &str) -> Option<&Value> {
@@ -223,9 +226,7 @@ impl Value {
     /// # Errors
     /// When serialization fails.
     pub fn from_serialize<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self> {
-        serde_json::to_value(value)
-            .map(Self::from)
-            .map_err(|e| Error::new(ErrorKind::Serialize, e.to_string()))
+        value.serialize(crate::ser::ValueSerializer)
     }
 
     /// HTML-safe text: inserted unescaped by HTML templates (Tempita's `html()`).
@@ -247,9 +248,12 @@ impl Value {
     /// ```
     pub fn from_function<F>(name: &str, f: F) -> Self
     where
-        F: Fn(&[Value], &Kwargs) -> Result<Value> + Send + Sync + 'static,
+        F: Fn(&[Self], &Kwargs) -> Result<Self> + Send + Sync + 'static,
     {
-        Self(Repr::Function(Arc::new(Function { name: name.into(), f: Box::new(f) })))
+        Self(Repr::Function(Arc::new(Function {
+            name: name.into(),
+            f: Box::new(f),
+        })))
     }
 
     /// A value wrapping a host [`Object`].
@@ -421,7 +425,9 @@ impl Value {
             }
             (Repr::Dict(a), Repr::Dict(b)) => {
                 a.entries.len() == b.entries.len()
-                    && a.entries.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.py_eq(w)))
+                    && a.entries
+                        .iter()
+                        .all(|(k, v)| b.get(k).is_some_and(|w| v.py_eq(w)))
             }
             (Repr::Function(a), Repr::Function(b)) => Arc::ptr_eq(a, b),
             (Repr::Callable(a), Repr::Callable(b)) => Arc::ptr_eq(a, b),
@@ -493,7 +499,11 @@ impl Num {
 /// Python's `repr()` of a str: single quotes unless the text holds a single
 /// quote and no double quote.
 pub(crate) fn write_str_repr(s: &str, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for c in s.chars() {
         match c {
@@ -565,7 +575,12 @@ pub(crate) fn write_float(f: f64, out: &mut String) {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs());
+        let _ = write!(
+            out,
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        );
     }
 }
 
@@ -599,23 +614,6 @@ impl fmt::Debug for Value {
 impl PartialEq for Value {
     fn eq(&self, other: &Self) -> bool {
         self.py_eq(other)
-    }
-}
-
-impl From<serde_json::Value> for Value {
-    fn from(v: serde_json::Value) -> Self {
-        use serde_json::Value as J;
-        match v {
-            J::Null => Self::NONE,
-            J::Bool(b) => b.into(),
-            J::Number(n) => match n.as_i64() {
-                Some(i) => i.into(),
-                None => n.as_f64().unwrap_or(f64::NAN).into(),
-            },
-            J::String(s) => s.into(),
-            J::Array(a) => Self::list(a.into_iter().map(Self::from).collect()),
-            J::Object(o) => Self::dict(o.into_iter().map(|(k, v)| (Self::from(k), Self::from(v)))),
-        }
     }
 }
 
@@ -745,10 +743,23 @@ mod tests {
 
     #[test]
     fn truthiness() {
-        for v in [Value::NONE, 0.into(), 0.0.into(), "".into(), Value::list(vec![]), false.into()] {
+        for v in [
+            Value::NONE,
+            0.into(),
+            0.0.into(),
+            "".into(),
+            Value::list(vec![]),
+            false.into(),
+        ] {
             assert!(!v.is_true(), "{v:?}");
         }
-        for v in [1.into(), "x".into(), Value::from(vec![0]), true.into(), (-0.5).into()] {
+        for v in [
+            1.into(),
+            "x".into(),
+            Value::from(vec![0]),
+            true.into(),
+            (-0.5).into(),
+        ] {
             assert!(v.is_true(), "{v:?}");
         }
     }

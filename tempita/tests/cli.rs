@@ -12,7 +12,12 @@ fn tempita(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -25,7 +30,15 @@ fn fills_a_file_with_name_value_and_py_arguments() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.txt");
     std::fs::write(&path, "Hi {{name}}, {{n + 1}} {{items}}\n").unwrap();
-    let out = tempita(&[path.to_str().unwrap(), "name=Bob", "py:n=41", "py:items=[n, name]"], "");
+    let out = tempita(
+        &[
+            path.to_str().unwrap(),
+            "name=Bob",
+            "py:n=41",
+            "py:items=[n, name]",
+        ],
+        "",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "Hi Bob, 42 [41, 'Bob']\n");
 }
@@ -34,14 +47,32 @@ fn fills_a_file_with_name_value_and_py_arguments() {
 fn reads_stdin_with_html_and_env_and_writes_output_file() {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("out.html");
-    let out = tempita(&["--html", "--env", "-o", dest.to_str().unwrap(), "-", "x=<b>"], "{{x}} {{TEMPITA_TEST_VAR}}");
+    let out = tempita(
+        &[
+            "--html",
+            "--env",
+            "-o",
+            dest.to_str().unwrap(),
+            "-",
+            "x=<b>",
+        ],
+        "{{x}} {{TEMPITA_TEST_VAR}}",
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(out.stdout, b"");
-    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "&lt;b&gt; from-env");
+    assert_eq!(
+        std::fs::read_to_string(&dest).unwrap(),
+        "&lt;b&gt; from-env"
+    );
     // Without --env the environment stays out.
     let out = tempita(&["-", "x=1"], "{{TEMPITA_TEST_VAR}}");
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("<stdin>:1:3: NameError: name 'TEMPITA_TEST_VAR' is not defined"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("<stdin>:1:3: NameError: name 'TEMPITA_TEST_VAR' is not defined"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -67,7 +98,10 @@ fn template_errors_show_position_and_snippet() {
     let out = tempita(&[path.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("bad.txt:2:3: No {{endif}}\n{{if x}}\n  ^"), "{err}");
+    assert!(
+        err.contains("bad.txt:2:3: No {{endif}}\n{{if x}}\n  ^"),
+        "{err}"
+    );
     let out = tempita(&[dir.path().join("missing").to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cannot read"));

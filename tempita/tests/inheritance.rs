@@ -5,10 +5,15 @@ use std::collections::HashMap;
 use tempita::{Context, DirLoader, ErrorKind, HtmlTemplate, Result, Template};
 
 /// A loader over an in-memory map of templates, as in Tempita's doctests.
-fn map_loader(templates: HashMap<&'static str, &'static str>) -> impl Fn(&str, &Template) -> Result<Template> {
+fn map_loader(
+    templates: HashMap<&'static str, &'static str>,
+) -> impl Fn(&str, &Template) -> Result<Template> {
     move |name: &str, from: &Template| match templates.get(name) {
         Some(src) => from.sibling(*src).name(name).build(),
-        None => Err(tempita::Error::new(ErrorKind::TemplateNotFound, format!("no {name}"))),
+        None => Err(tempita::Error::new(
+            ErrorKind::TemplateNotFound,
+            format!("no {name}"),
+        )),
     }
 }
 
@@ -32,7 +37,10 @@ fn tempita_inheritance_doctest() {
     .loader(loader)
     .build()
     .unwrap();
-    assert_eq!(child.substitute(&Context::new()).unwrap(), "block:blah\nbody\nx");
+    assert_eq!(
+        child.substitute(&Context::new()).unwrap(),
+        "block:blah\nbody\nx"
+    );
 }
 
 #[test]
@@ -46,7 +54,10 @@ fn default_inherit_and_namespace_flow() {
         .loader(loader)
         .build()
         .unwrap();
-    assert_eq!(t.substitute(&Context::new().with("title", "T")).unwrap(), "<T|hi|main|42>");
+    assert_eq!(
+        t.substitute(&Context::new().with("title", "T")).unwrap(),
+        "<T|hi|main|42>"
+    );
 }
 
 #[test]
@@ -56,17 +67,36 @@ fn inheritance_chain_and_loop_guard() {
         ("b", "B[{{self.body}}]"),
         ("loop", "{{inherit 'loop'}}x"),
     ]));
-    let t = Template::builder("{{inherit 'a'}}c").loader(loader).build().unwrap();
+    let t = Template::builder("{{inherit 'a'}}c")
+        .loader(loader)
+        .build()
+        .unwrap();
     assert_eq!(t.substitute(&Context::new()).unwrap(), "B[A[c]]");
     let loader = map_loader(HashMap::from([("loop", "{{inherit 'loop'}}x")]));
-    let t = Template::builder("{{inherit 'loop'}}").loader(loader).build().unwrap();
-    assert!(t.substitute(&Context::new()).unwrap_err().to_string().contains("nested more than 32 deep"));
+    let t = Template::builder("{{inherit 'loop'}}")
+        .loader(loader)
+        .build()
+        .unwrap();
+    assert!(
+        t.substitute(&Context::new())
+            .unwrap_err()
+            .to_string()
+            .contains("nested more than 32 deep")
+    );
 }
 
 #[test]
 fn inherit_without_loader_is_an_error() {
-    let e = Template::builder("x\n{{inherit 'base'}}").name("t").build().unwrap().substitute(&Context::new()).unwrap_err();
-    assert_eq!(e.to_string(), "t:2:3: You cannot use inheritance without passing in get_template");
+    let e = Template::builder("x\n{{inherit 'base'}}")
+        .name("t")
+        .build()
+        .unwrap()
+        .substitute(&Context::new())
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "t:2:3: You cannot use inheritance without passing in get_template"
+    );
     assert_eq!(e.kind(), ErrorKind::TemplateNotFound);
 }
 
@@ -76,28 +106,74 @@ fn dir_loader_serves_files_and_refuses_traversal() {
     let root = dir.path().join("pages");
     std::fs::create_dir_all(root.join("sub")).unwrap();
     std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
-    std::fs::write(root.join("base.html"), "<title>{{self.title()}}</title>\n{{self.body}}").unwrap();
-    std::fs::write(root.join("sub/page.html"), "{{inherit '../base.html'}}\n{{def title}}T&C{{enddef}}\n<p>{{msg}}</p>\n").unwrap();
+    std::fs::write(
+        root.join("base.html"),
+        "<title>{{self.title()}}</title>\n{{self.body}}",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("sub/page.html"),
+        "{{inherit '../base.html'}}\n{{def title}}T&C{{enddef}}\n<p>{{msg}}</p>\n",
+    )
+    .unwrap();
     std::fs::write(root.join("sub/evil.html"), "{{inherit '../../secret.txt'}}").unwrap();
-    std::fs::write(root.join("sub/abs.html"), "{{inherit '/base.html'}}{{def title}}abs{{enddef}}").unwrap();
+    std::fs::write(
+        root.join("sub/abs.html"),
+        "{{inherit '/base.html'}}{{def title}}abs{{enddef}}",
+    )
+    .unwrap();
     std::fs::write(root.join("plain.txt"), "{{msg}}").unwrap();
     let loader = DirLoader::new(&root);
     let page = loader.get("sub/page.html").unwrap();
     assert!(page.is_html());
     let ctx = Context::new().with("msg", "<b>");
-    assert_eq!(page.substitute(&ctx).unwrap(), "<title>T&C</title>\n\n<p>&lt;b&gt;</p>\n");
-    assert_eq!(loader.get("sub/abs.html").unwrap().substitute(&ctx).unwrap(), "<title>abs</title>\n");
-    assert_eq!(loader.get("plain.txt").unwrap().substitute(&ctx).unwrap(), "<b>");
-    let e = loader.get("sub/evil.html").unwrap().substitute(&ctx).unwrap_err();
+    assert_eq!(
+        page.substitute(&ctx).unwrap(),
+        "<title>T&C</title>\n\n<p>&lt;b&gt;</p>\n"
+    );
+    assert_eq!(
+        loader
+            .get("sub/abs.html")
+            .unwrap()
+            .substitute(&ctx)
+            .unwrap(),
+        "<title>abs</title>\n"
+    );
+    assert_eq!(
+        loader.get("plain.txt").unwrap().substitute(&ctx).unwrap(),
+        "<b>"
+    );
+    let e = loader
+        .get("sub/evil.html")
+        .unwrap()
+        .substitute(&ctx)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TemplateNotFound);
-    assert!(e.to_string().starts_with("sub/evil.html:1:3: template \"../../secret.txt\" not found"), "{e}");
-    for bad in ["../secret.txt", "/../secret.txt", "sub/../../secret.txt", "nope.html", "sub"] {
-        assert_eq!(loader.get(bad).unwrap_err().kind(), ErrorKind::TemplateNotFound, "{bad}");
+    assert!(
+        e.to_string()
+            .starts_with("sub/evil.html:1:3: template \"../../secret.txt\" not found"),
+        "{e}"
+    );
+    for bad in [
+        "../secret.txt",
+        "/../secret.txt",
+        "sub/../../secret.txt",
+        "nope.html",
+        "sub",
+    ] {
+        assert_eq!(
+            loader.get(bad).unwrap_err().kind(),
+            ErrorKind::TemplateNotFound,
+            "{bad}"
+        );
     }
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("link.txt")).unwrap();
-        assert_eq!(loader.get("link.txt").unwrap_err().kind(), ErrorKind::TemplateNotFound);
+        assert_eq!(
+            loader.get("link.txt").unwrap_err().kind(),
+            ErrorKind::TemplateNotFound
+        );
     }
 }
 
@@ -107,10 +183,18 @@ fn dir_loader_reloads_changed_files_and_reports_errors_with_names() {
     let path = dir.path().join("p.tmpl");
     std::fs::write(&path, "one").unwrap();
     let loader = DirLoader::new(dir.path());
-    assert_eq!(loader.get("p.tmpl").unwrap().substitute(&Context::new()).unwrap(), "one");
+    assert_eq!(
+        loader
+            .get("p.tmpl")
+            .unwrap()
+            .substitute(&Context::new())
+            .unwrap(),
+        "one"
+    );
     std::fs::write(&path, "two {{if x}}").unwrap();
     let f = std::fs::File::options().write(true).open(&path).unwrap();
-    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5)).unwrap();
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
     let e = loader.get("p.tmpl").unwrap_err();
     assert_eq!(e.to_string(), "p.tmpl:1:7: No {{endif}}");
 }
@@ -119,9 +203,16 @@ fn dir_loader_reloads_changed_files_and_reports_errors_with_names() {
 fn from_file_inherits_from_siblings() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("base.html"), "[{{self.body}}]").unwrap();
-    std::fs::write(dir.path().join("child.html"), "{{inherit 'base.html'}}<{{x}}>").unwrap();
+    std::fs::write(
+        dir.path().join("child.html"),
+        "{{inherit 'base.html'}}<{{x}}>",
+    )
+    .unwrap();
     let t = HtmlTemplate::from_file(dir.path().join("child.html")).unwrap();
-    assert_eq!(t.substitute(&Context::new().with("x", "&")).unwrap(), "[<&amp;>]");
+    assert_eq!(
+        t.substitute(&Context::new().with("x", "&")).unwrap(),
+        "[<&amp;>]"
+    );
     let e = Template::from_file(dir.path().join("missing.html")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io);
 }

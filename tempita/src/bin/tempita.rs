@@ -79,10 +79,16 @@ fn parse_args(argv: impl Iterator<Item = String>) -> Parsed {
         return usage_error("You must give a template filename");
     }
     let template = positional.remove(0);
-    Parsed::Run(Args { output, html, env, template, vars: positional })
+    Parsed::Run(Args {
+        output,
+        html,
+        env,
+        template,
+        vars: positional,
+    })
 }
 
-fn run(args: Args) -> Result<(), String> {
+fn run(args: &Args) -> Result<(), String> {
     let mut ctx = Context::new();
     if args.env {
         for (k, v) in std::env::vars() {
@@ -103,8 +109,14 @@ fn run(args: Args) -> Result<(), String> {
     }
     let template = if args.template == "-" {
         let mut src = String::new();
-        std::io::stdin().read_to_string(&mut src).map_err(|e| format!("cannot read standard input: {e}"))?;
-        let b = if args.html { HtmlTemplate::builder(src) } else { Template::builder(src) };
+        std::io::stdin()
+            .read_to_string(&mut src)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let b = if args.html {
+            HtmlTemplate::builder(src)
+        } else {
+            Template::builder(src)
+        };
         b.name("<stdin>").build()
     } else if args.html {
         HtmlTemplate::from_file(&args.template)
@@ -117,7 +129,10 @@ fn run(args: Args) -> Result<(), String> {
         Some(path) => std::fs::write(path, out).map_err(|e| format!("cannot write {path}: {e}")),
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| format!("cannot write: {e}"))
+            stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("cannot write: {e}"))
         }
     }
 }
@@ -125,11 +140,15 @@ fn run(args: Args) -> Result<(), String> {
 fn main() -> ExitCode {
     match parse_args(std::env::args().skip(1)) {
         Parsed::Exit(code) => code,
-        Parsed::Run(args) => match run(args) {
+        Parsed::Run(args) => match run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(msg) => {
                 eprintln!("tempita: {msg}");
-                if msg.starts_with("Bad argument") { ExitCode::from(2) } else { ExitCode::FAILURE }
+                if msg.starts_with("Bad argument") {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::FAILURE
+                }
             }
         },
     }
