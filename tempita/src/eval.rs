@@ -202,8 +202,13 @@ impl State {
             inherit: None,
             defs: Vec::new(),
         });
-        let mut out = String::with_capacity(template.source.len() + 64);
+        let hint = template
+            .last_len
+            .load(AtomicOrdering::Relaxed)
+            .max(template.source.len());
+        let mut out = String::with_capacity(hint + hint / 8);
         let result = self.exec(&template.nodes, &mut out);
+        template.last_len.store(out.len(), AtomicOrdering::Relaxed);
         let frame = self.frames.pop().expect("pushed above");
         result?;
         let inherit = match frame.inherit {

@@ -13,6 +13,23 @@ impl ser::Error for Error {
     }
 }
 
+thread_local! {
+    /// Field names of serialized structs, shared instead of allocated per record.
+    static FIELD_NAMES: std::cell::RefCell<std::collections::HashMap<(usize, usize), Value>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn field_name(key: &'static str) -> Value {
+    let id = (key.as_ptr() as usize, key.len());
+    FIELD_NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if names.len() > 4096 {
+            names.clear();
+        }
+        names.entry(id).or_insert_with(|| Value::from(key)).clone()
+    })
+}
+
 /// The serializer that builds values.
 pub(crate) struct ValueSerializer;
 

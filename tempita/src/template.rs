@@ -21,6 +21,8 @@ pub(crate) struct TemplateInner {
     pub(crate) default_inherit: Option<String>,
     pub(crate) html: bool,
     pub(crate) delimiters: (String, String),
+    /// The size of the last output, to allocate the next one at once.
+    pub(crate) last_len: std::sync::atomic::AtomicUsize,
 }
 
 /// A parsed template: parse once, render many times from many threads.
@@ -262,6 +264,7 @@ impl TemplateBuilder {
                 default_inherit: self.default_inherit,
                 html: self.html,
                 delimiters: self.delimiters,
+                last_len: std::sync::atomic::AtomicUsize::new(0),
             }),
         })
     }

@@ -216,3 +216,55 @@ fn from_file_inherits_from_siblings() {
     let e = Template::from_file(dir.path().join("missing.html")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io);
 }
+
+#[test]
+fn dir_loader_namespace_reaches_every_template_and_context_from_a_map() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("layout.tmpl"),
+        "[{{shout(site)}}|{{self.body}}]",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("page.tmpl"),
+        "{{inherit 'layout.tmpl'}}{{shout(request['path'])}}",
+    )
+    .unwrap();
+    let shout = tempita::Value::from_function("shout", |args, _| {
+        Ok(args[0].to_string().to_uppercase().into())
+    });
+    let loader = DirLoader::new(dir.path())
+        .namespace(&Context::new().with("shout", shout).with("site", "demo"));
+    let request: HashMap<String, tempita::Value> = HashMap::from([(
+        "request".to_owned(),
+        tempita::Value::from(HashMap::from([("path", "/a/b")])),
+    )]);
+    let ctx: Context = request.into_iter().collect();
+    assert_eq!(
+        loader.get("page.tmpl").unwrap().substitute(&ctx).unwrap(),
+        "[DEMO|/A/B]"
+    );
+}
+
+#[test]
+fn named_template_runtime_error_doctest() {
+    let t = Template::builder("Hi {{name}}")
+        .name("tmpl")
+        .build()
+        .unwrap();
+    let e = t.substitute(&Context::new()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "tmpl:1:6: NameError: name 'name' is not defined"
+    );
+    let upper =
+        tempita::Value::from_function("upper", |a, _| Ok(a[0].to_string().to_uppercase().into()));
+    let t = Template::builder("Hi {{upper(name)}}")
+        .namespace(&Context::new().with("upper", upper))
+        .build()
+        .unwrap();
+    assert_eq!(
+        t.substitute(&Context::new().with("name", "Bob")).unwrap(),
+        "Hi BOB"
+    );
+}
