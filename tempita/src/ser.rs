@@ -275,7 +275,7 @@ impl MapBuilder {
         // Struct fields are unique: no need to look for an existing key.
         self.dict
             .entries
-            .push((key.into(), value.serialize(ValueSerializer)?));
+            .push((field_name(key), value.serialize(ValueSerializer)?));
         Ok(())
     }
 }
