@@ -330,11 +330,31 @@ pub fn sub(content: &str, context: &Context) -> Result<String> {
 /// # Errors
 /// Syntax and evaluation errors.
 pub fn eval(expression: &str, context: &Context) -> Result<Value> {
-    let t = Template::builder(format!("{{{{{expression}}}}}"))
-        .name("<expression>")
-        .build()?;
+    let pos = crate::error::Pos { line: 1, column: 1 };
+    let (expr, filters) = crate::expr::parse_piped(expression).map_err(|e| {
+        Error::new(
+            ErrorKind::Syntax,
+            format!(
+                "SyntaxError: {} in expression: {}",
+                e.message(),
+                expression.trim()
+            ),
+        )
+        .at(pos, Some("<expression>"), expression)
+    })?;
+    let inner = TemplateInner {
+        name: Some("<expression>".to_owned()),
+        source: expression.to_owned(),
+        nodes: vec![Node::Expr { pos, expr, filters }],
+        namespace: Ns::default(),
+        loader: None,
+        default_inherit: None,
+        html: false,
+        delimiters: ("{{".to_owned(), "}}".to_owned()),
+        last_len: std::sync::atomic::AtomicUsize::new(0),
+    };
     let mut state = State::new();
-    state.eval_first(&t.inner, context.vars.clone())
+    state.eval_first(&Arc::new(inner), context.vars.clone())
 }
 
 /// [`sub`] for HTML: values are escaped (Tempita's `sub_html`).
