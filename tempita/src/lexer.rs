@@ -223,6 +223,14 @@ mod tests {
     }
 
     #[test]
+    fn trim_lex_doctest() {
+        assert_eq!(
+            render_trim("{{if x}}\nx\n{{endif}}\ny"),
+            "[if x]x\n[endif]y"
+        );
+    }
+
+    #[test]
     fn trim_crlf_and_comments() {
         assert_eq!(
             render_trim("a\r\n{{if 1}}\r\nb\r\n{{endif}}\r\nc"),

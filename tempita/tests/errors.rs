@@ -42,6 +42,16 @@ fn parse_error_messages() {
         ("a\n{{endfor}}", "foo.html:2:3: Unexpected endfor"),
         ("{{enddef}}", "foo.html:1:3: Unexpected enddef"),
         (
+            "{{if x}}{{for x in y}}{{endif}}{{endfor}}",
+            "foo.html:1:25: Unexpected endif",
+        ),
+        (
+            "{{for x y}}{{endfor}}",
+            "foo.html:1:3: Bad for (no \"in\") in 'x y'",
+        ),
+        ("{{if x}}foo", "foo.html:1:3: No {{endif}}"),
+        ("hey {{", "foo.html:1:7: No }} to finish last expression"),
+        (
             "{{if x}}{{else}}{{elif y}}{{endif}}",
             "foo.html:1:19: elif after else",
         ),
