@@ -318,8 +318,8 @@ impl State {
                 }
                 Node::Break => return Ok(Flow::Break),
                 Node::Continue => return Ok(Flow::Continue),
-                Node::Py { pos, stmts } => {
-                    for s in stmts {
+                Node::Py { stmts } => {
+                    for (pos, s) in stmts {
                         self.stmt(s).map_err(|e| self.positioned(e, *pos))?;
                     }
                 }

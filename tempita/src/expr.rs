@@ -27,18 +27,26 @@ fn syntax(msg: impl Into<String>) -> Error {
 }
 
 /// Split Python source into tokens; newlines inside brackets are dropped.
-fn tokenize(src: &str) -> Result<Vec<Tok>> {
+/// Also returns the 0-based line of each token.
+/// With `statements`, a logical line may not start indented.
+fn tokenize(src: &str, statements: bool) -> Result<(Vec<Tok>, Vec<usize>)> {
     let mut toks = Vec::new();
+    let mut lines = Vec::new();
+    let (mut line, mut start_line) = (0, 0);
     let chars: Vec<char> = src.chars().collect();
     let mut i = 0;
     let mut depth = 0usize;
     while i < chars.len() {
+        lines.resize(toks.len(), start_line);
+        start_line = line;
         let c = chars[i];
         if c == '\\' && chars.get(i + 1) == Some(&'\n') {
             i += 2;
+            line += 1;
             continue;
         }
         if c == '\n' {
+            line += 1;
             if depth == 0 && !matches!(toks.last(), None | Some(Tok::Newline)) {
                 toks.push(Tok::Newline);
             }
@@ -46,6 +54,13 @@ fn tokenize(src: &str) -> Result<Vec<Tok>> {
             continue;
         }
         if c.is_whitespace() {
+            let line_start = i == 0 || chars[i - 1] == '\n';
+            if statements && line_start && depth == 0 {
+                let rest = chars[i..].iter().find(|c| **c != ' ' && **c != '\t');
+                if !matches!(rest, None | Some('\n' | '#' | '\r')) {
+                    return Err(syntax("IndentationError: unexpected indent"));
+                }
+            }
             i += 1;
             continue;
         }
@@ -64,6 +79,7 @@ fn tokenize(src: &str) -> Result<Vec<Tok>> {
         {
             let raw = chars[i..j].iter().any(|c| *c == 'r' || *c == 'R');
             let (s, end) = lex_string(&chars, j, raw)?;
+            line += chars[j..end].iter().filter(|c| **c == '\n').count();
             if let Some(Tok::Str(prev)) = toks.last_mut() {
                 prev.push_str(&s);
             } else {
@@ -103,8 +119,10 @@ fn tokenize(src: &str) -> Result<Vec<Tok>> {
         toks.push(Tok::Op(op));
         i += op.chars().count();
     }
+    lines.resize(toks.len(), start_line);
     toks.push(Tok::End);
-    Ok(toks)
+    lines.push(line);
+    Ok((toks, lines))
 }
 
 fn lex_string(chars: &[char], start: usize, raw: bool) -> Result<(String, usize)> {
@@ -338,15 +356,18 @@ pub(crate) enum AssignTarget {
 
 struct Parser {
     toks: Vec<Tok>,
+    lines: Vec<usize>,
     i: usize,
 }
 
 impl Parser {
     fn new(src: &str) -> Result<Self> {
-        Ok(Self {
-            toks: tokenize(src)?,
-            i: 0,
-        })
+        Self::with_mode(src, false)
+    }
+
+    fn with_mode(src: &str, statements: bool) -> Result<Self> {
+        let (toks, lines) = tokenize(src, statements)?;
+        Ok(Self { toks, lines, i: 0 })
     }
 
     fn peek(&self) -> &Tok {
@@ -1020,17 +1041,9 @@ pub(crate) fn parse_signature(src: &str) -> Result<(Arc<str>, Params)> {
     Ok((name, params))
 }
 
-/// Parse the statements of a `py:` block.
-pub(crate) fn parse_stmts(src: &str) -> Result<Vec<Stmt>> {
-    for line in src.lines() {
-        if line.starts_with([' ', '\t']) && !line.trim().is_empty() {
-            return Err(Error::new(
-                ErrorKind::Syntax,
-                "IndentationError: unexpected indent in py: block",
-            ));
-        }
-    }
-    let mut p = Parser::new(src)?;
+/// Parse the statements of a `py:` block, each with its 0-based line.
+pub(crate) fn parse_stmts(src: &str) -> Result<Vec<(usize, Stmt)>> {
+    let mut p = Parser::with_mode(src, true)?;
     let mut stmts = Vec::new();
     loop {
         while p.eat_op(";") || matches!(p.peek(), Tok::Newline) {
@@ -1041,7 +1054,8 @@ pub(crate) fn parse_stmts(src: &str) -> Result<Vec<Stmt>> {
         if matches!(p.peek(), Tok::End) {
             return Ok(stmts);
         }
-        stmts.push(p.statement()?);
+        let line = p.lines.get(p.i).copied().unwrap_or(0);
+        stmts.push((line, p.statement()?));
         if !(p.is_op(";") || matches!(p.peek(), Tok::Newline | Tok::End)) {
             return Err(p.unexpected("expected the end of the statement"));
         }

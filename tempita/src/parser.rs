@@ -21,9 +21,9 @@ pub(crate) enum Node {
         iter: Expr,
         body: Vec<Self>,
     },
+    /// Statements with their own positions (their lines in multi-line blocks).
     Py {
-        pos: Pos,
-        stmts: Vec<Stmt>,
+        stmts: Vec<(Pos, Stmt)>,
     },
     Default {
         pos: Pos,
@@ -194,7 +194,10 @@ impl Parser<'_> {
 
     fn py(&self, code: &str, pos: Pos) -> Result<Node> {
         let code = code.trim_start_matches([' ', '\t']);
-        let code = if code.starts_with(['\n', '\r']) {
+        let multi = code.starts_with(['\n', '\r']);
+        let lead = code.len() - code.trim_start_matches(['\n', '\r']).len();
+        let first_line = pos.line + code[..lead].matches('\n').count();
+        let code = if multi {
             code.trim_start_matches(['\n', '\r'])
                 .replace("\r\n", "\n")
                 .replace('\r', "")
@@ -210,7 +213,21 @@ impl Parser<'_> {
                 pos,
             )
         })?;
-        Ok(Node::Py { pos, stmts })
+        let stmts = stmts
+            .into_iter()
+            .map(|(line, stmt)| {
+                let at = if multi {
+                    Pos {
+                        line: first_line + line,
+                        column: 1,
+                    }
+                } else {
+                    pos
+                };
+                (at, stmt)
+            })
+            .collect();
+        Ok(Node::Py { stmts })
     }
 
     fn if_block(&mut self, cond: &str, pos: Pos) -> Result<Node> {

@@ -184,3 +184,24 @@ fn bad_input_never_panics() {
         let _ = Template::new(src).and_then(|t| t.substitute(&Context::new()));
     }
 }
+
+#[test]
+fn errors_in_multi_line_py_blocks_point_at_the_statement() {
+    let src = "a\n{{py:\nx = 1\ny = (1 +\n  2)\nz = nope\n}}";
+    let e = Template::new(src)
+        .unwrap()
+        .substitute(&Context::new())
+        .unwrap_err();
+    assert_eq!(
+        format!("{e:#}"),
+        "<string>:6:1: NameError: name 'nope' is not defined\nz = nope\n^"
+    );
+    let e = Template::new("{{py: x = 1; y = nope}}")
+        .unwrap()
+        .substitute(&Context::new())
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "<string>:1:3: NameError: name 'nope' is not defined"
+    );
+}
