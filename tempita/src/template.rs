@@ -554,7 +554,26 @@ struct DirInner {
     root: PathBuf,
     html: Option<bool>,
     namespace: Ns,
-    cache: Mutex<HashMap<String, (Option<SystemTime>, Template)>>,
+}
+
+/// Parsed templates by (relative name, HTML mode), with the file's mtime.
+type Cache = Mutex<HashMap<(String, bool), (Option<SystemTime>, Template)>>;
+
+/// The loader held by cached templates points at the cache weakly, so that
+/// cache → template → loader → cache is not a reference cycle.
+#[derive(Clone)]
+enum CacheRef {
+    Strong(Arc<Cache>),
+    Weak(std::sync::Weak<Cache>),
+}
+
+impl CacheRef {
+    fn get(&self) -> Option<Arc<Cache>> {
+        match self {
+            Self::Strong(c) => Some(c.clone()),
+            Self::Weak(w) => w.upgrade(),
+        }
+    }
 }
 
 /// Loads templates from one directory, by relative name, and caches them
@@ -563,8 +582,10 @@ struct DirInner {
 /// Names are `/`-separated and relative to the directory of the template that
 /// asks (or to the root when they start with `/`); a name that would leave the
 /// root (`..`, absolute paths, symlinks pointing outside) is refused.
-/// Templates whose name ends in `.html`, `.htm` or `.xml` are HTML templates
-/// unless [`DirLoader::html`] says otherwise.
+/// Templates whose name ends in `.html`, `.htm`, `.xhtml` or `.xml` are HTML
+/// templates unless [`DirLoader::html`] says otherwise; a parent loaded by
+/// `{{inherit}}` takes the mode of the template that inherits (as in Tempita).
+/// Templates keep working after the loader is dropped (without the cache).
 ///
 /// ```
 /// use tempita::{Context, DirLoader};
@@ -580,6 +601,7 @@ struct DirInner {
 #[derive(Clone)]
 pub struct DirLoader {
     inner: Arc<DirInner>,
+    cache: CacheRef,
 }
 
 impl fmt::Debug for DirLoader {
@@ -598,8 +620,8 @@ impl DirLoader {
                 root: root.into(),
                 html: None,
                 namespace: Ns::default(),
-                cache: Mutex::new(HashMap::new()),
             }),
+            cache: CacheRef::Strong(Arc::default()),
         }
     }
 
@@ -608,11 +630,11 @@ impl DirLoader {
             root: self.inner.root.clone(),
             html: self.inner.html,
             namespace: self.inner.namespace.clone(),
-            cache: Mutex::new(HashMap::new()),
         };
         f(&mut inner);
         Self {
             inner: Arc::new(inner),
+            cache: CacheRef::Strong(Arc::default()),
         }
     }
 
@@ -643,12 +665,21 @@ impl DirLoader {
     /// [`ErrorKind::TemplateNotFound`] for a missing or refused name, or a parse error.
     pub fn get(&self, name: &str) -> Result<Template> {
         let parts = resolve(&[], name)?;
-        self.load_parts(name, &parts)
+        self.load_parts(name, &parts, None)
     }
 
-    fn load_parts(&self, asked: &str, parts: &[String]) -> Result<Template> {
+    /// Load `parts`; `html` is the mode of the template that inherits (its
+    /// parents take its mode, as in Tempita), `None` for a page itself.
+    fn load_parts(&self, asked: &str, parts: &[String], html: Option<bool>) -> Result<Template> {
         let rel = parts.join("/");
-        let path = self.inner.root.join(&rel);
+        let html = self.inner.html.or(html).unwrap_or_else(|| {
+            let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+            matches!(ext.as_str(), "html" | "htm" | "xml" | "xhtml")
+        });
+        let key = (rel, html);
+        let rel = &key.0;
+        let cache = self.cache.get();
+        let path = self.inner.root.join(rel);
         let root = self
             .inner
             .root
@@ -665,12 +696,11 @@ impl DirLoader {
             return Err(not_found(asked, "not a file"));
         }
         let mtime = meta.modified().ok();
-        if let Some((m, t)) = self
-            .inner
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&rel)
+        if let Some(cache) = &cache
+            && let Some((m, t)) = cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&key)
             && *m == mtime
             && mtime.is_some()
         {
@@ -678,21 +708,25 @@ impl DirLoader {
         }
         let content = std::fs::read_to_string(&real)
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {rel}: {e}")))?;
-        let html = self.inner.html.unwrap_or_else(|| {
-            let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-            matches!(ext.as_str(), "html" | "htm" | "xml" | "xhtml")
-        });
+        let weak = Self {
+            inner: self.inner.clone(),
+            cache: match &cache {
+                Some(c) => CacheRef::Weak(Arc::downgrade(c)),
+                None => CacheRef::Weak(std::sync::Weak::new()),
+            },
+        };
         let mut b = Template::builder(content)
             .name(rel.clone())
             .html(html)
-            .loader(self.clone());
+            .loader(weak);
         b.namespace.clone_from(&self.inner.namespace);
         let t = b.build()?;
-        self.inner
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(rel, (mtime, t.clone()));
+        if let Some(cache) = cache {
+            cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(key, (mtime, t.clone()));
+        }
         Ok(t)
     }
 }
@@ -708,7 +742,7 @@ impl Loader for DirLoader {
             None => Vec::new(),
         };
         let parts = resolve(&base, name)?;
-        self.load_parts(name, &parts)
+        self.load_parts(name, &parts, Some(from.is_html()))
     }
 }
 

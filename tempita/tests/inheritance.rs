@@ -268,3 +268,35 @@ fn named_template_runtime_error_doctest() {
         "Hi BOB"
     );
 }
+
+#[test]
+fn parents_take_the_mode_of_the_child_and_outlive_the_loader() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("layout.html"), "<{{x}}>[{{self.body}}]").unwrap();
+    std::fs::write(
+        dir.path().join("page.tmpl"),
+        "{{inherit 'layout.html'}}{{x}}",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("page.html"),
+        "{{inherit 'layout.html'}}{{x}}",
+    )
+    .unwrap();
+    let ctx = Context::new().with("x", "&");
+    let (plain, html) = {
+        let loader = DirLoader::new(dir.path());
+        (
+            loader.get("page.tmpl").unwrap(),
+            loader.get("page.html").unwrap(),
+        )
+    };
+    assert!(!plain.is_html());
+    assert_eq!(plain.substitute(&ctx).unwrap(), "<&>[&]");
+    assert_eq!(html.substitute(&ctx).unwrap(), "<&amp;>[&amp;]");
+    let forced = DirLoader::new(dir.path()).html(true);
+    assert_eq!(
+        forced.get("page.tmpl").unwrap().substitute(&ctx).unwrap(),
+        "<&amp;>[&amp;]"
+    );
+}
