@@ -892,6 +892,7 @@ pub(crate) fn call_method(
                 "center" | "ljust" | "rjust" => {
                     arity(name, &args, 1, 2)?;
                     let w = int_arg(name, &args[0])?;
+                    crate::eval::check_size(usize::try_from(w).unwrap_or(0))?;
                     let fill = match args.get(1) {
                         Some(f) => {
                             let f = str_arg(name, Some(f))?;
@@ -916,7 +917,9 @@ pub(crate) fn call_method(
                 }
                 "zfill" => {
                     arity(name, &args, 1, 1)?;
-                    let w = usize::try_from(int_arg(name, &args[0])?).unwrap_or(0);
+                    let w = crate::eval::check_size(
+                        usize::try_from(int_arg(name, &args[0])?).unwrap_or(0),
+                    )?;
                     let len = s.chars().count();
                     if w <= len {
                         s.into()

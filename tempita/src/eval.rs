@@ -1141,13 +1141,27 @@ fn unsupported(op: &str, a: &Value, b: &Value) -> Error {
     ))
 }
 
-fn repeat(items: &[Value], n: i64) -> Vec<Value> {
+/// The largest string or list a template may build by repetition or padding.
+pub(crate) const MAX_SIZE: usize = 100_000_000;
+
+/// An error unless `n` is a size a template may build.
+pub(crate) fn check_size(n: usize) -> Result<usize> {
+    if n > MAX_SIZE {
+        return Err(rt(
+            ErrorKind::Overflow,
+            format!("result too large for a template ({n} > {MAX_SIZE})"),
+        ));
+    }
+    Ok(n)
+}
+
+fn repeat(items: &[Value], n: i64) -> Result<Vec<Value>> {
     let n = usize::try_from(n).unwrap_or(0);
-    let mut out = Vec::with_capacity(items.len() * n);
+    let mut out = Vec::with_capacity(check_size(items.len().saturating_mul(n))?);
     for _ in 0..n {
         out.extend_from_slice(items);
     }
-    out
+    Ok(out)
 }
 
 pub(crate) fn binop(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
@@ -1187,19 +1201,17 @@ pub(crate) fn binop(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             match n {
                 Some(n) => {
                     let n = usize::try_from(n).unwrap_or(0);
-                    if s.len().saturating_mul(n) > 100_000_000 {
-                        return Err(rt(ErrorKind::Overflow, "repeated string too large"));
-                    }
+                    check_size(s.len().saturating_mul(n))?;
                     Ok(s.repeat(n).into())
                 }
                 None => Err(unsupported(sym, a, b)),
             }
         }
         (BinOp::Mul, Repr::List(l), _) if b.as_i64().is_some() => {
-            Ok(Value::list(repeat(l, b.as_i64().unwrap_or(0))))
+            Ok(Value::list(repeat(l, b.as_i64().unwrap_or(0))?))
         }
         (BinOp::Mul, Repr::Tuple(l), _) if b.as_i64().is_some() => {
-            Ok(Value::tuple(repeat(l, b.as_i64().unwrap_or(0))))
+            Ok(Value::tuple(repeat(l, b.as_i64().unwrap_or(0))?))
         }
         (BinOp::Mod, Repr::Str(s) | Repr::Markup(s), _) => crate::format::percent(s, b),
         _ => Err(unsupported(sym, a, b)),

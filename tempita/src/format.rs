@@ -12,6 +12,22 @@ fn val_err(msg: impl std::fmt::Display) -> crate::Error {
     rt(ErrorKind::Value, msg)
 }
 
+/// A width or precision: digits, at most 1 000 000 (0 when empty).
+fn size_field(digits: &[char]) -> Result<usize> {
+    if digits.is_empty() {
+        return Ok(0);
+    }
+    let n: usize = digits
+        .iter()
+        .collect::<String>()
+        .parse()
+        .unwrap_or(usize::MAX);
+    if n > 1_000_000 {
+        return Err(rt(ErrorKind::Overflow, "width or precision too large"));
+    }
+    Ok(n)
+}
+
 /// A parsed format spec: `[[fill]align][sign][#][0][width][,][.precision][type]`.
 #[derive(Default)]
 struct Spec {
@@ -254,11 +270,7 @@ fn parse_spec(s: &str) -> Result<Spec> {
     while chars.get(i).is_some_and(char::is_ascii_digit) {
         i += 1;
     }
-    spec.width = chars[start..i]
-        .iter()
-        .collect::<String>()
-        .parse()
-        .unwrap_or(0);
+    spec.width = size_field(&chars[start..i])?;
     if chars.get(i) == Some(&',') {
         spec.comma = true;
         i += 1;
@@ -269,13 +281,10 @@ fn parse_spec(s: &str) -> Result<Spec> {
         while chars.get(i).is_some_and(char::is_ascii_digit) {
             i += 1;
         }
-        spec.precision = Some(
-            chars[start..i]
-                .iter()
-                .collect::<String>()
-                .parse()
-                .map_err(|_| val_err("Format specifier missing precision"))?,
-        );
+        if start == i {
+            return Err(val_err("Format specifier missing precision"));
+        }
+        spec.precision = Some(size_field(&chars[start..i])?);
     }
     if let Some(&c) = chars.get(i) {
         spec.ty = Some(c);
@@ -338,24 +347,14 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
         while chars.get(i).is_some_and(char::is_ascii_digit) {
             i += 1;
         }
-        spec.width = chars[start..i]
-            .iter()
-            .collect::<String>()
-            .parse()
-            .unwrap_or(0);
+        spec.width = size_field(&chars[start..i])?;
         if chars.get(i) == Some(&'.') {
             i += 1;
             let start = i;
             while chars.get(i).is_some_and(char::is_ascii_digit) {
                 i += 1;
             }
-            spec.precision = Some(
-                chars[start..i]
-                    .iter()
-                    .collect::<String>()
-                    .parse()
-                    .unwrap_or(0),
-            );
+            spec.precision = Some(size_field(&chars[start..i])?);
         }
         let Some(&ty) = chars.get(i) else {
             return Err(val_err("incomplete format"));

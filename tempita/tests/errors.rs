@@ -174,6 +174,13 @@ fn bad_input_never_panics() {
         "{{-9223372036854775807 - 2}}",
         "{{[1][9223372036854775807]}}",
         "{{'abc'[::0]}}",
+        "{{[0] * 10**9}}",
+        "{{'x'.center(10**12)}}",
+        "{{'x'.zfill(10**12)}}",
+        "{{'%.999999999f' % 1}}",
+        "{{'%999999999d' % 1}}",
+        "{{'{:999999999}'.format(1)}}",
+        "{{'{:.999999999f}'.format(1.0)}}",
         "{{int('9' * 30)}}",
         "{{round(1e300, -400)}}",
         "{{chr(-1)}}",
@@ -182,6 +189,18 @@ fn bad_input_never_panics() {
     ];
     for src in nasty {
         let _ = Template::new(src).and_then(|t| t.substitute(&Context::new()));
+    }
+    for huge in [
+        "{{[0] * 10**9}}",
+        "{{'x'.center(10**12)}}",
+        "{{'%.999999999f' % 1}}",
+        "{{'{:999999999}'.format(1)}}",
+    ] {
+        let e = Template::new(huge)
+            .unwrap()
+            .substitute(&Context::new())
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Overflow, "{huge}");
     }
 }
 
