@@ -316,6 +316,47 @@ impl Value {
         }
     }
 
+    /// The number of an int, bool or float value, as a float.
+    #[must_use]
+    pub fn as_f64(&self) -> Option<f64> {
+        self.as_number().map(Num::as_f64)
+    }
+
+    /// The items of a list or tuple.
+    #[must_use]
+    pub fn as_slice(&self) -> Option<&[Self]> {
+        match &self.0 {
+            Repr::List(l) | Repr::Tuple(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The value of a dict's `key` (or of a host object's item `key`).
+    ///
+    /// ```
+    /// # use tempita::Value;
+    /// let d = Value::dict([("a", 1)]);
+    /// assert_eq!(d.get_item("a"), Some(Value::from(1)));
+    /// assert_eq!(d.get_item("b"), None);
+    /// ```
+    #[must_use]
+    pub fn get_item(&self, key: impl Into<Self>) -> Option<Self> {
+        let key = key.into();
+        match &self.0 {
+            Repr::Dict(d) => d.get(&key).cloned(),
+            Repr::Object(o) => o.get_item(&key),
+            _ => None,
+        }
+    }
+
+    /// The `(key, value)` pairs of a dict, in order.
+    pub fn dict_items(&self) -> Option<impl Iterator<Item = (&Self, &Self)>> {
+        match &self.0 {
+            Repr::Dict(d) => Some(d.entries.iter().map(|(k, v)| (k, v))),
+            _ => None,
+        }
+    }
+
     /// Whether this is `None`.
     #[must_use]
     pub fn is_none(&self) -> bool {
