@@ -1,0 +1,81 @@
+//! `looper`: loop over a sequence knowing where you are.
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::value::{Object, Value};
+
+/// The iterable returned by `looper(seq)`: yields `(loop, item)` pairs.
+#[derive(Debug)]
+struct Looper(Arc<Vec<Value>>);
+
+impl Object for Looper {
+    fn iterate(&self) -> Option<Vec<Value>> {
+        Some(
+            (0..self.0.len())
+                .map(|index| {
+                    let pos = Value::from_object(LoopPos {
+                        items: self.0.clone(),
+                        index,
+                    });
+                    Value::tuple([pos, self.0[index].clone()])
+                })
+                .collect(),
+        )
+    }
+    fn repr(&self) -> String {
+        format!("<looper {}>", Value::list(self.0.to_vec()).repr())
+    }
+}
+
+/// The position in a `looper` loop.
+#[derive(Debug)]
+pub(crate) struct LoopPos {
+    pub(crate) items: Arc<Vec<Value>>,
+    pub(crate) index: usize,
+}
+
+impl LoopPos {
+    pub(crate) fn neighbour(&self, forward: bool) -> Option<&Value> {
+        if forward {
+            self.items.get(self.index + 1)
+        } else {
+            self.index.checked_sub(1).and_then(|i| self.items.get(i))
+        }
+    }
+}
+
+impl Object for LoopPos {
+    fn get_attr(&self, name: &str) -> Option<Value> {
+        let i = self.index;
+        Some(match name {
+            "index" => i.into(),
+            "number" => (i + 1).into(),
+            "item" => self.items[i].clone(),
+            "next" => self.neighbour(true).cloned().unwrap_or_default(),
+            "previous" => self.neighbour(false).cloned().unwrap_or_default(),
+            "first" => (i == 0).into(),
+            "last" => (i + 1 == self.items.len()).into(),
+            "length" => self.items.len().into(),
+            "even" => i.is_multiple_of(2).into(),
+            "odd" => (i % 2 == 1).into(),
+            _ => return None,
+        })
+    }
+    fn repr(&self) -> String {
+        format!(
+            "<loop pos={} at {}>",
+            self.items[self.index].repr(),
+            self.index
+        )
+    }
+}
+
+pub(crate) fn looper(items: Vec<Value>) -> Value {
+    Value::from_object(Looper(Arc::new(items)))
+}
+
+/// Group boundary test of `first_group`/`last_group`, with the getter already applied.
+pub(crate) fn group_boundary(this: &Value, other: Option<&Value>) -> Result<bool> {
+    Ok(other.is_none_or(|o| !o.py_eq(this)))
+}
