@@ -40,6 +40,8 @@ mod reload;
 mod request;
 mod serve;
 mod swap;
+mod template;
+mod templates;
 
 pub use error::Error;
 pub use paster::Paster;
