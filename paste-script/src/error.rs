@@ -49,6 +49,17 @@ impl std::error::Error for Error {}
 impl From<paste_deploy::Error> for Error {
     /// A config error (exit status 2), with its location and its cause.
     fn from(err: paste_deploy::Error) -> Self {
-        Self::usage(format!("{err:#}"))
+        // The causes, each once: a message often already quotes its cause.
+        let mut message = err.to_string();
+        let mut next = std::error::Error::source(&err);
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            next = cause.source();
+        }
+        Self::usage(message)
     }
 }

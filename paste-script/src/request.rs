@@ -4,7 +4,7 @@
 use std::io::{Read as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr};
 
-use http::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use http::{Method, Uri};
 use paste_core::{Body, ConnectionInfo, Request};
 use paste_deploy::Registry;
@@ -37,7 +37,9 @@ pub(crate) fn run(registry: &Registry, args: RequestArgs, post: bool) -> Result<
         .header(HOST, "localhost")
         .header(ACCEPT, "text/plain;q=1.0, */*;q=0.1");
     if post {
-        req = req.header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+        req = req
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(CONTENT_LENGTH, body.len());
     }
     let mut req = req
         .body(Body::from(body))
