@@ -404,7 +404,10 @@ impl fmt::Debug for Registry {
             .field("filters", &self.filters.keys().collect::<Vec<_>>())
             .field("servers", &self.servers.keys().collect::<Vec<_>>())
             .field("aliases", &self.aliases)
-            .field("descriptions", &self.descriptions.keys().collect::<Vec<_>>())
+            .field(
+                "descriptions",
+                &self.descriptions.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -23,8 +23,15 @@ pub fn register(registry: &mut Registry) {
     describe(registry);
 }
 
-/// (name, summary, settings) of the built-in factories.
-const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
+/// A factory's name, summary, and settings with their meanings.
+type Described = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The built-in factories, described.
+const DESCRIPTIONS: &[Described] = &[
     (
         "http",
         "The web server: HTTP/1.1 and HTTP/2 on hyper, graceful shutdown, optional TLS.",
@@ -33,8 +40,14 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
             ("port", "port (default 8080; 0 picks a free one)"),
             ("unix_socket", "a Unix socket path instead of host and port"),
             ("threads", "worker threads of the runtime"),
-            ("header_read_timeout", "time a client has to send a request head (30s)"),
-            ("keep_alive_timeout", "idle time before a kept-alive connection closes"),
+            (
+                "header_read_timeout",
+                "time a client has to send a request head (30s)",
+            ),
+            (
+                "keep_alive_timeout",
+                "idle time before a kept-alive connection closes",
+            ),
             ("drain_timeout", "time requests in flight get at shutdown"),
             ("max_header_size", "bytes of a request head"),
             ("max_body_size", "bytes of a request body"),
@@ -58,14 +71,20 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
         "Tries apps in turn until one does not answer 404 (paste.cascade).",
         &[
             ("app1, app2, ...", "the apps, in key order"),
-            ("catch", "statuses that pass on to the next app (default 404)"),
+            (
+                "catch",
+                "statuses that pass on to the next app (default 404)",
+            ),
         ],
     ),
     (
         "static",
         "Serves the files of a folder, with conditional and range requests.",
         &[
-            ("document_root", "the folder (required; write %(here)s/... for one beside the config)"),
+            (
+                "document_root",
+                "the folder (required; write %(here)s/... for one beside the config)",
+            ),
             ("cache_max_age", "seconds for Cache-Control"),
         ],
     ),
@@ -89,9 +108,15 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
         "Gives the app a session kept in memory, in files, in a signed cookie or in Redis.",
         &[
             ("store", "memory, file, cookie or redis"),
-            ("secret", "signing key of the cookie store (32 bytes or more)"),
+            (
+                "secret",
+                "signing key of the cookie store (32 bytes or more)",
+            ),
             ("session_file_path", "folder of the file store"),
-            ("cookie_name, secure, httponly, domain, path", "the session cookie"),
+            (
+                "cookie_name, secure, httponly, domain, path",
+                "the session cookie",
+            ),
             ("idle_timeout", "how long an unused session lives"),
         ],
     ),
@@ -135,7 +160,10 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
     (
         "auth_basic",
         "HTTP Basic authentication.",
-        &[("realm", "the realm (required)"), ("users", "user:password pairs")],
+        &[
+            ("realm", "the realm (required)"),
+            ("users", "user:password pairs"),
+        ],
     ),
     (
         "auth_digest",
@@ -144,7 +172,10 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
             ("realm", "the realm (required)"),
             ("users", "user:password pairs"),
             ("secret", "key of the nonces"),
-            ("nonce_ttl, algorithms, max_nonces", "nonce lifetime, algorithms, nonces kept"),
+            (
+                "nonce_ttl, algorithms, max_nonces",
+                "nonce lifetime, algorithms, nonces kept",
+            ),
         ],
     ),
     (
@@ -153,7 +184,10 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
         &[
             ("secret", "signing key (required, 32 bytes or more)"),
             ("cookie_name, timeout", "the cookie and how long it is good"),
-            ("secure, httponly, samesite, domain, path", "cookie attributes"),
+            (
+                "secure, httponly, samesite, domain, path",
+                "cookie attributes",
+            ),
         ],
     ),
     (
@@ -161,7 +195,10 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
         "Asks for a user name and password with an HTML form.",
         &[
             ("users", "user:password pairs"),
-            ("template, template_file", "the form page, with {action} and {message}"),
+            (
+                "template, template_file",
+                "the form page, with {action} and {message}",
+            ),
         ],
     ),
     (
@@ -169,7 +206,10 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
         "mod_auth_tkt tickets: single sign-on with Apache and others.",
         &[
             ("secret", "shared secret (required)"),
-            ("cookie_name, secure, include_ip, timeout, logout_path", "ticket options"),
+            (
+                "cookie_name, secure, include_ip, timeout, logout_path",
+                "ticket options",
+            ),
         ],
     ),
     (
@@ -213,7 +253,10 @@ const DESCRIPTIONS: &[(&str, &str, &[(&str, &str)])] = &[
         "Serves a folder of PHP scripts through php-cgi or php-fpm (WPHP).",
         &[
             ("base_dir", "the folder (required)"),
-            ("php_cgi, php_ini, option NAME", "the PHP program and its settings"),
+            (
+                "php_cgi, php_ini, option NAME",
+                "the PHP program and its settings",
+            ),
             ("fpm", "an existing php-fpm's address"),
         ],
     ),

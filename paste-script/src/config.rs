@@ -156,8 +156,11 @@ mod tests {
             "[composite:main]\nuse = egg:Paste#urlmap\n/ = config:sub/a.ini#x\n/b = config:%(here)s/b.ini\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join("sub/a.ini"), "[app:x]\nuse = config:../main.ini#y\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("sub/a.ini"),
+            "[app:x]\nuse = config:../main.ini#y\n",
+        )
+        .unwrap();
         let files = included_files(&main);
         let names: Vec<String> = files
             .iter()

@@ -15,7 +15,7 @@ use crate::templates;
 /// The environment variable naming more template folders (`:`-separated).
 const TEMPLATE_PATH_VAR: &str = "PASTE_TEMPLATE_PATH";
 
-pub(crate) fn run(dirs: &[PathBuf], args: CreateArgs) -> Result<u8, Error> {
+pub(crate) fn run(dirs: &[PathBuf], args: &CreateArgs) -> Result<u8, Error> {
     let mut search: Vec<PathBuf> = dirs.to_vec();
     search.extend(args.template_dir.iter().cloned());
     if let Some(path) = std::env::var_os(TEMPLATE_PATH_VAR) {
@@ -70,13 +70,19 @@ pub(crate) fn all_templates(dirs: &[PathBuf]) -> Result<BTreeMap<String, Templat
     }
     for dir in dirs {
         let entries = std::fs::read_dir(dir).map_err(|err| {
-            Error::usage(format!("cannot read template folder {}: {err}", dir.display()))
+            Error::usage(format!(
+                "cannot read template folder {}: {err}",
+                dir.display()
+            ))
         })?;
         let mut subdirs: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.is_dir())
-            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
             .collect();
         subdirs.sort();
         for sub in subdirs {
@@ -154,7 +160,11 @@ fn ask(
         }
         let answer = if interactive {
             let mut out = std::io::stdout().lock();
-            let default = var.default.as_deref().map(|d| format!(" [{d}]")).unwrap_or_default();
+            let default = var
+                .default
+                .as_deref()
+                .map(|d| format!(" [{d}]"))
+                .unwrap_or_default();
             let _ = write!(out, "Enter {} ({}){default}: ", var.name, var.description);
             let _ = out.flush();
             let mut line = String::new();
@@ -163,7 +173,11 @@ fn ask(
                 let _ = writeln!(out);
             }
             let line = line.trim().to_owned();
-            if line.is_empty() { var.default.clone() } else { Some(line) }
+            if line.is_empty() {
+                var.default.clone()
+            } else {
+                Some(line)
+            }
         } else {
             var.default.clone()
         };
@@ -206,9 +220,8 @@ fn render(template: &Template, vars: &BTreeMap<String, String>) -> Result<Vec<Re
     for file in &template.files {
         let mut path = template::substitute_path(&file.path, vars)?;
         let bytes = if let Some(stripped) = path.strip_suffix(".hbs") {
-            let source = std::str::from_utf8(&file.bytes).map_err(|_| {
-                Error::usage(format!("{}/{}: not UTF-8", template.name, file.path))
-            })?;
+            let source = std::str::from_utf8(&file.bytes)
+                .map_err(|_| Error::usage(format!("{}/{}: not UTF-8", template.name, file.path)))?;
             let name = format!("{}/{}", template.name, file.path);
             let text = handlebars
                 .render_template_with_context(

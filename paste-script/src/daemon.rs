@@ -176,7 +176,10 @@ impl PidFile {
             .and_then(|()| fs::rename(&tmp, path))
             .map_err(|err| {
                 let _ = fs::remove_file(&tmp);
-                Error::usage(format!("cannot write the pid file {}: {err}", path.display()))
+                Error::usage(format!(
+                    "cannot write the pid file {}: {err}",
+                    path.display()
+                ))
             })?;
         Ok(Self {
             path: path.to_owned(),
@@ -242,7 +245,10 @@ pub(crate) fn start(child_args: &[String], pid_file: &Path, log_file: &Path) -> 
     loop {
         let said = read_from(log_file, offset);
         if let Ok(Some(status)) = child.try_wait() {
-            let code = status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1);
+            let code = status
+                .code()
+                .and_then(|c| u8::try_from(c).ok())
+                .unwrap_or(1);
             return Err(Error::new(
                 code.max(1),
                 format!(

@@ -36,10 +36,7 @@ pub(crate) fn directives(ini: &IniFile) -> Option<String> {
         if key == "root" {
             directives.insert(0, level.to_owned());
         } else {
-            let target = section
-                .get("qualname")
-                .map_or(key, |e| e.value())
-                .trim();
+            let target = section.get("qualname").map_or(key, |e| e.value()).trim();
             directives.push(format!("{target}={level}"));
         }
     }

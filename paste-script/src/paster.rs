@@ -126,10 +126,10 @@ impl Paster {
 
     fn dispatch(&self, command: Command) -> Result<u8, Error> {
         match command {
-            Command::Serve(args) => serve::run(&self.registry, args),
-            Command::Create(args) => create::run(&self.template_dirs, args),
-            Command::Request(args) => request::run(&self.registry, args, false),
-            Command::Post(args) => request::run(&self.registry, args, true),
+            Command::Serve(args) => serve::run(&self.registry, &args),
+            Command::Create(args) => create::run(&self.template_dirs, &args),
+            Command::Request(args) => request::run(&self.registry, &args, false),
+            Command::Post(args) => request::run(&self.registry, &args, true),
             Command::Points(args) => points::run(&self.registry, &args),
         }
     }

@@ -77,7 +77,10 @@ fn watch_dirs(
 fn relevant(event: &notify::Result<notify::Event>, files: &BTreeSet<PathBuf>) -> bool {
     let Ok(event) = event else { return false };
     !matches!(event.kind, EventKind::Access(_))
-        && event.paths.iter().any(|path| files.contains(path.as_path()))
+        && event
+            .paths
+            .iter()
+            .any(|path| files.contains(path.as_path()))
 }
 
 impl Reload {

@@ -17,7 +17,7 @@ use crate::paster::RequestArgs;
 /// prints.
 const MAX_BODY: usize = 256 << 20;
 
-pub(crate) fn run(registry: &Registry, args: RequestArgs, post: bool) -> Result<u8, Error> {
+pub(crate) fn run(registry: &Registry, args: &RequestArgs, post: bool) -> Result<u8, Error> {
     let vars = config::vars(&args.vars)?;
     let uri = config::uri(&args.config);
     let target = target(&args.url)?;
@@ -45,9 +45,9 @@ pub(crate) fn run(registry: &Registry, args: RequestArgs, post: bool) -> Result<
         .body(Body::from(body))
         .map_err(|err| Error::usage(format!("bad request: {err}")))?;
     for header in &args.headers {
-        let (name, value) = header
-            .split_once(':')
-            .ok_or_else(|| Error::usage(format!("bad header {header:?}: expected `Name: value`")))?;
+        let (name, value) = header.split_once(':').ok_or_else(|| {
+            Error::usage(format!("bad header {header:?}: expected `Name: value`"))
+        })?;
         let name = HeaderName::from_bytes(name.trim().as_bytes())
             .map_err(|_| Error::usage(format!("bad header name in {header:?}")))?;
         let value = HeaderValue::from_str(value.trim())

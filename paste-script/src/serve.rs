@@ -15,7 +15,7 @@ use crate::swap::SwapApp;
 
 const ACTIONS: [&str; 4] = ["start", "stop", "restart", "status"];
 
-pub(crate) fn run(registry: &Registry, args: ServeArgs) -> Result<u8, Error> {
+pub(crate) fn run(registry: &Registry, args: &ServeArgs) -> Result<u8, Error> {
     let (action, rest) = match args.args.first().map(String::as_str) {
         Some(action) if ACTIONS.contains(&action) => (Some(action), &args.args[1..]),
         _ => (None, &args.args[..]),
@@ -55,10 +55,10 @@ pub(crate) fn run(registry: &Registry, args: ServeArgs) -> Result<u8, Error> {
             .log_file
             .clone()
             .unwrap_or_else(|| PathBuf::from("paster.log"));
-        let child_args = child_args(&args, rest, &absolute(pid_file), &absolute(&log_file));
+        let child_args = child_args(args, rest, &absolute(pid_file), &absolute(&log_file));
         return daemon::start(&child_args, pid_file, &log_file);
     }
-    serve(registry, &args, vars, pid_file.as_deref())
+    serve(registry, args, vars, pid_file.as_deref())
 }
 
 /// The command line of the background server.

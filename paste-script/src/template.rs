@@ -64,9 +64,8 @@ impl Template {
                 rest.push(file);
                 continue;
             }
-            let text = String::from_utf8(file.bytes).map_err(|_| {
-                Error::usage(format!("{origin}/{DESCRIPTION_FILE}: not UTF-8"))
-            })?;
+            let text = String::from_utf8(file.bytes)
+                .map_err(|_| Error::usage(format!("{origin}/{DESCRIPTION_FILE}: not UTF-8")))?;
             let path = PathBuf::from(format!("{origin}/{DESCRIPTION_FILE}"));
             let ini = IniFile::parse(&text, Some(&path))?;
             for section in ini.sections() {
@@ -109,11 +108,15 @@ impl Template {
 
 fn read_dir(dir: &Path, prefix: &str, files: &mut Vec<TemplateFile>) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt as _;
-    let entries = std::fs::read_dir(dir)
-        .map_err(|err| Error::usage(format!("cannot read template folder {}: {err}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|err| {
+        Error::usage(format!(
+            "cannot read template folder {}: {err}",
+            dir.display()
+        ))
+    })?;
     for entry in entries {
-        let entry = entry
-            .map_err(|err| Error::usage(format!("cannot read {}: {err}", dir.display())))?;
+        let entry =
+            entry.map_err(|err| Error::usage(format!("cannot read {}: {err}", dir.display())))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if skipped(&name) {
             continue;
@@ -145,7 +148,10 @@ fn skipped(name: &str) -> bool {
 
 /// A path of a template with `+var+` parts replaced (`+dot+` is `.`,
 /// `+plus+` is `+`); an unknown `+name+` is an error.
-pub(crate) fn substitute_path(path: &str, vars: &BTreeMap<String, String>) -> Result<String, Error> {
+pub(crate) fn substitute_path(
+    path: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<String, Error> {
     let mut out = String::new();
     let mut rest = path;
     while let Some(start) = rest.find('+') {
@@ -162,7 +168,9 @@ pub(crate) fn substitute_path(path: &str, vars: &BTreeMap<String, String>) -> Re
             "dot" => ".",
             "plus" => "+",
             _ => vars.get(name).map(String::as_str).ok_or_else(|| {
-                Error::usage(format!("the file name {path:?} uses +{name}+, which is not a variable"))
+                Error::usage(format!(
+                    "the file name {path:?} uses +{name}+, which is not a variable"
+                ))
             })?,
         };
         if value.contains('/') || value == ".." || value.contains('\0') {
@@ -183,15 +191,23 @@ mod tests {
 
     #[test]
     fn file_names_take_variables() {
-        let vars: BTreeMap<String, String> =
-            [("package".to_owned(), "my_app".to_owned())].into_iter().collect();
-        assert_eq!(substitute_path("src/+package+.rs", &vars).unwrap(), "src/my_app.rs");
-        assert_eq!(substitute_path("+dot+gitignore", &vars).unwrap(), ".gitignore");
+        let vars: BTreeMap<String, String> = [("package".to_owned(), "my_app".to_owned())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            substitute_path("src/+package+.rs", &vars).unwrap(),
+            "src/my_app.rs"
+        );
+        assert_eq!(
+            substitute_path("+dot+gitignore", &vars).unwrap(),
+            ".gitignore"
+        );
         assert_eq!(substitute_path("a+plus+b", &vars).unwrap(), "a+b");
         assert_eq!(substitute_path("c++", &vars).unwrap(), "c++");
         assert!(substitute_path("+nope+", &vars).is_err());
-        let evil: BTreeMap<String, String> =
-            [("x".to_owned(), "../../etc".to_owned())].into_iter().collect();
+        let evil: BTreeMap<String, String> = [("x".to_owned(), "../../etc".to_owned())]
+            .into_iter()
+            .collect();
         assert!(substitute_path("+x+/passwd", &evil).is_err());
     }
 }

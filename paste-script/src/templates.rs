@@ -12,27 +12,99 @@ type Embedded = (&'static str, &'static [u8], bool);
 const BUILTIN: &[(&str, &[Embedded])] = &[("basic", BASIC), ("webapp", WEBAPP)];
 
 const BASIC: &[Embedded] = &[
-    ("+dot+gitignore", include_bytes!("../templates/basic/+dot+gitignore"), false),
-    ("Cargo.toml.hbs", include_bytes!("../templates/basic/Cargo.toml.hbs"), false),
-    ("README.md.hbs", include_bytes!("../templates/basic/README.md.hbs"), false),
-    ("development.ini.hbs", include_bytes!("../templates/basic/development.ini.hbs"), false),
-    ("template.ini", include_bytes!("../templates/basic/template.ini"), false),
-    ("src/lib.rs.hbs", include_bytes!("../templates/basic/src/lib.rs.hbs"), false),
-    ("src/main.rs.hbs", include_bytes!("../templates/basic/src/main.rs.hbs"), false),
-    ("tests/app.rs.hbs", include_bytes!("../templates/basic/tests/app.rs.hbs"), false),
+    (
+        "+dot+gitignore",
+        include_bytes!("../templates/basic/+dot+gitignore"),
+        false,
+    ),
+    (
+        "Cargo.toml.hbs",
+        include_bytes!("../templates/basic/Cargo.toml.hbs"),
+        false,
+    ),
+    (
+        "README.md.hbs",
+        include_bytes!("../templates/basic/README.md.hbs"),
+        false,
+    ),
+    (
+        "development.ini.hbs",
+        include_bytes!("../templates/basic/development.ini.hbs"),
+        false,
+    ),
+    (
+        "template.ini",
+        include_bytes!("../templates/basic/template.ini"),
+        false,
+    ),
+    (
+        "src/lib.rs.hbs",
+        include_bytes!("../templates/basic/src/lib.rs.hbs"),
+        false,
+    ),
+    (
+        "src/main.rs.hbs",
+        include_bytes!("../templates/basic/src/main.rs.hbs"),
+        false,
+    ),
+    (
+        "tests/app.rs.hbs",
+        include_bytes!("../templates/basic/tests/app.rs.hbs"),
+        false,
+    ),
 ];
 
 const WEBAPP: &[Embedded] = &[
-    ("+dot+gitignore", include_bytes!("../templates/webapp/+dot+gitignore"), false),
-    ("Cargo.toml.hbs", include_bytes!("../templates/webapp/Cargo.toml.hbs"), false),
-    ("README.md.hbs", include_bytes!("../templates/webapp/README.md.hbs"), false),
-    ("development.ini.hbs", include_bytes!("../templates/webapp/development.ini.hbs"), false),
-    ("template.ini", include_bytes!("../templates/webapp/template.ini"), false),
-    ("src/lib.rs.hbs", include_bytes!("../templates/webapp/src/lib.rs.hbs"), false),
-    ("src/main.rs.hbs", include_bytes!("../templates/webapp/src/main.rs.hbs"), false),
-    ("static/style.css", include_bytes!("../templates/webapp/static/style.css"), false),
-    ("static/errors/404.html", include_bytes!("../templates/webapp/static/errors/404.html"), false),
-    ("tests/app.rs.hbs", include_bytes!("../templates/webapp/tests/app.rs.hbs"), false),
+    (
+        "+dot+gitignore",
+        include_bytes!("../templates/webapp/+dot+gitignore"),
+        false,
+    ),
+    (
+        "Cargo.toml.hbs",
+        include_bytes!("../templates/webapp/Cargo.toml.hbs"),
+        false,
+    ),
+    (
+        "README.md.hbs",
+        include_bytes!("../templates/webapp/README.md.hbs"),
+        false,
+    ),
+    (
+        "development.ini.hbs",
+        include_bytes!("../templates/webapp/development.ini.hbs"),
+        false,
+    ),
+    (
+        "template.ini",
+        include_bytes!("../templates/webapp/template.ini"),
+        false,
+    ),
+    (
+        "src/lib.rs.hbs",
+        include_bytes!("../templates/webapp/src/lib.rs.hbs"),
+        false,
+    ),
+    (
+        "src/main.rs.hbs",
+        include_bytes!("../templates/webapp/src/main.rs.hbs"),
+        false,
+    ),
+    (
+        "static/style.css",
+        include_bytes!("../templates/webapp/static/style.css"),
+        false,
+    ),
+    (
+        "static/errors/404.html",
+        include_bytes!("../templates/webapp/static/errors/404.html"),
+        false,
+    ),
+    (
+        "tests/app.rs.hbs",
+        include_bytes!("../templates/webapp/tests/app.rs.hbs"),
+        false,
+    ),
 ];
 /// The built-in templates.
 pub(crate) fn builtin() -> Result<Vec<Template>, Error> {

@@ -49,7 +49,14 @@ fn request_prints_the_response_and_exits_by_its_status() {
 
     let headers = run(
         dir.path(),
-        &["request", "site.ini", "/echo/x?y=1", "--display-headers", "--header", "X-Note: hi there"],
+        &[
+            "request",
+            "site.ini",
+            "/echo/x?y=1",
+            "--display-headers",
+            "--header",
+            "X-Note: hi there",
+        ],
     );
     assert_eq!(headers.status.code(), Some(0));
     let out = text(&headers.stdout);
@@ -58,7 +65,10 @@ fn request_prints_the_response_and_exits_by_its_status() {
     assert!(out.contains("<td>hi there</td>"), "{out}");
     assert!(out.contains("<td>y=1</td>"), "{out}");
 
-    let bad_header = run(dir.path(), &["request", "site.ini", "/", "--header", "nocolon"]);
+    let bad_header = run(
+        dir.path(),
+        &["request", "site.ini", "/", "--header", "nocolon"],
+    );
     assert_eq!(bad_header.status.code(), Some(2));
     assert!(text(&bad_header.stderr).contains("bad header \"nocolon\""));
 }
@@ -113,7 +123,10 @@ fn help_and_version() {
     let dir = tempfile::tempdir().unwrap();
     let version = run(dir.path(), &["--version"]);
     assert_eq!(version.status.code(), Some(0));
-    assert_eq!(text(&version.stdout).trim(), format!("paster {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        text(&version.stdout).trim(),
+        format!("paster {}", env!("CARGO_PKG_VERSION"))
+    );
     let help = run(dir.path(), &["help"]);
     assert_eq!(help.status.code(), Some(0));
     for command in ["serve", "create", "request", "post", "points", "help"] {
@@ -135,7 +148,10 @@ fn serve_error(config: &str) -> String {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
     assert!(stderr.starts_with("paster: error: "), "{stderr}");
     let file = dir.path().join("bad.ini");
     // The message names the file (the temp dir is gone after this).
@@ -168,7 +184,10 @@ fn a_port_in_use_is_reported_at_the_server_section() {
         "[server:main]\nuse = egg:Paste#http\nport = {port}\n\n[app:main]\nuse = egg:Paste#test\n"
     ));
     assert!(err.contains("bad.ini:1 [server:main]"), "{err}");
-    assert!(err.contains(&format!("cannot listen on 127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
     assert_eq!(err.matches("in use").count(), 1, "the cause once: {err}");
 }
 
@@ -188,7 +207,11 @@ fn a_missing_config_and_a_bad_variable() {
     let missing = run(dir.path(), &["serve", "nowhere.ini"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("nowhere.ini: cannot read the file"));
-    std::fs::write(dir.path().join("ok.ini"), format!("{SERVER}[app:main]\nuse = egg:Paste#test\n")).unwrap();
+    std::fs::write(
+        dir.path().join("ok.ini"),
+        format!("{SERVER}[app:main]\nuse = egg:Paste#test\n"),
+    )
+    .unwrap();
     let bad_var = run(dir.path(), &["serve", "ok.ini", "oops"]);
     assert_eq!(bad_var.status.code(), Some(2));
     assert!(text(&bad_var.stderr).contains("variable assignment \"oops\" invalid"));
@@ -208,7 +231,17 @@ fn variables_override_the_defaults() {
     .unwrap();
     std::fs::create_dir(dir.path().join("other")).unwrap();
     std::fs::write(dir.path().join("other/x.txt"), "from other").unwrap();
-    let out = run(dir.path(), &["request", "site.ini", "/x.txt", "-n", "titled", "title=other"]);
+    let out = run(
+        dir.path(),
+        &[
+            "request",
+            "site.ini",
+            "/x.txt",
+            "-n",
+            "titled",
+            "title=other",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "from other");
 }

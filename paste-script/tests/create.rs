@@ -19,7 +19,12 @@ fn create(dir: &Path, args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("paster runs");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -51,14 +56,21 @@ fn list_templates() {
     assert_eq!(out.status.code(), Some(0));
     let listing = text(&out.stdout);
     assert!(listing.starts_with("Available templates:\n"));
-    assert!(listing.contains("  basic   A crate with one app"), "{listing}");
+    assert!(
+        listing.contains("  basic   A crate with one app"),
+        "{listing}"
+    );
     assert!(listing.contains("  webapp  "), "{listing}");
 }
 
 #[test]
 fn basic_makes_a_crate_with_its_app_config_paster_and_test() {
     let dir = tempfile::tempdir().unwrap();
-    let out = create(dir.path(), &["-t", "basic", "My-Site", "--no-interactive"], "");
+    let out = create(
+        dir.path(),
+        &["-t", "basic", "My-Site", "--no-interactive"],
+        "",
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let project = dir.path().join("My-Site");
     assert_eq!(
@@ -75,7 +87,10 @@ fn basic_makes_a_crate_with_its_app_config_paster_and_test() {
     );
     let cargo = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
     assert!(cargo.contains("name = \"my-site\""), "{cargo}");
-    assert!(cargo.contains("description = \"A web app on Paste for Rust\""), "{cargo}");
+    assert!(
+        cargo.contains("description = \"A web app on Paste for Rust\""),
+        "{cargo}"
+    );
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     assert!(
         cargo.contains(&format!("path = \"{}/paste-script\"", workspace.display())),
@@ -87,7 +102,10 @@ fn basic_makes_a_crate_with_its_app_config_paster_and_test() {
     assert!(ini.contains("use = egg:my-site#main"), "{ini}");
     assert!(ini.contains("greeting = Hello, World!"), "{ini}");
     let test = std::fs::read_to_string(project.join("tests/app.rs")).unwrap();
-    assert!(test.contains("webtest::TestApp") && test.contains("#[tokio::test]"), "{test}");
+    assert!(
+        test.contains("webtest::TestApp") && test.contains("#[tokio::test]"),
+        "{test}"
+    );
     assert!(!text(&out.stdout).contains("{{"), "nothing left unrendered");
 }
 
@@ -101,7 +119,9 @@ fn answers_come_from_the_command_line_or_stdin() {
         "Bonjour !\n",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Enter greeting (What the app answers on /) [Hello, World!]: "));
+    assert!(
+        text(&out.stdout).contains("Enter greeting (What the app answers on /) [Hello, World!]: ")
+    );
     assert!(!text(&out.stdout).contains("Enter description"));
     let project = dir.path().join("greeter");
     let cargo = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
@@ -124,13 +144,25 @@ fn existing_files_are_not_overwritten_without_overwrite() {
     std::fs::write(&ini, "my own edits").unwrap();
     let refused = create(dir.path(), &["-t", "basic", "site", "--no-interactive"], "");
     assert_eq!(refused.status.code(), Some(2));
-    assert!(text(&refused.stderr).contains("--overwrite"), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("--overwrite"),
+        "{}",
+        text(&refused.stderr)
+    );
     assert!(text(&refused.stderr).contains("development.ini"));
     assert_eq!(std::fs::read_to_string(&ini).unwrap(), "my own edits");
 
-    let forced = create(dir.path(), &["-t", "basic", "site", "--no-interactive", "--overwrite"], "");
+    let forced = create(
+        dir.path(),
+        &["-t", "basic", "site", "--no-interactive", "--overwrite"],
+        "",
+    );
     assert_eq!(forced.status.code(), Some(0));
-    assert!(std::fs::read_to_string(&ini).unwrap().contains("[server:main]"));
+    assert!(
+        std::fs::read_to_string(&ini)
+            .unwrap()
+            .contains("[server:main]")
+    );
 }
 
 #[test]
@@ -144,18 +176,37 @@ fn a_template_folder_renders_hbs_substitutes_names_and_keeps_modes() {
         "[template]\nsummary = Mine\n\n[var:colour]\ndescription = A colour\n\n[var:size]\ndescription = A size\ndefault = big\n",
     )
     .unwrap();
-    std::fs::write(mine.join("+package+/+colour+.txt.hbs"), "{{colour}} and {{size}} for {{project}}\n").unwrap();
+    std::fs::write(
+        mine.join("+package+/+colour+.txt.hbs"),
+        "{{colour}} and {{size}} for {{project}}\n",
+    )
+    .unwrap();
     std::fs::write(mine.join("run.sh"), "#!/bin/sh\necho {{not rendered}}\n").unwrap();
     std::fs::set_permissions(mine.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::write(mine.join("notes.txt~"), "an editor backup").unwrap();
 
-    let listed = create(dir.path(), &["--list-templates", "--template-dir", "templates"], "");
-    assert!(text(&listed.stdout).contains("  mine    Mine"), "{}", text(&listed.stdout));
+    let listed = create(
+        dir.path(),
+        &["--list-templates", "--template-dir", "templates"],
+        "",
+    );
+    assert!(
+        text(&listed.stdout).contains("  mine    Mine"),
+        "{}",
+        text(&listed.stdout)
+    );
 
     // A required variable with --no-interactive: refused, nothing written.
     let missing = create(
         dir.path(),
-        &["-t", "mine", "Out", "--template-dir", "templates", "--no-interactive"],
+        &[
+            "-t",
+            "mine",
+            "Out",
+            "--template-dir",
+            "templates",
+            "--no-interactive",
+        ],
         "",
     );
     assert_eq!(missing.status.code(), Some(2));
@@ -165,7 +216,14 @@ fn a_template_folder_renders_hbs_substitutes_names_and_keeps_modes() {
     let out = paster()
         .current_dir(dir.path())
         .env("PASTE_TEMPLATE_PATH", &templates)
-        .args(["create", "-t", "mine", "Out", "colour=red", "--no-interactive"])
+        .args([
+            "create",
+            "-t",
+            "mine",
+            "Out",
+            "colour=red",
+            "--no-interactive",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -177,10 +235,20 @@ fn a_template_folder_renders_hbs_substitutes_names_and_keeps_modes() {
         "red and big for Out\n"
     );
     let run = project.join("run.sh");
-    assert_eq!(std::fs::read_to_string(&run).unwrap(), "#!/bin/sh\necho {{not rendered}}\n");
-    assert_eq!(std::fs::metadata(&run).unwrap().permissions().mode() & 0o111, 0o111);
     assert_eq!(
-        std::fs::metadata(project.join("out/red.txt")).unwrap().permissions().mode() & 0o111,
+        std::fs::read_to_string(&run).unwrap(),
+        "#!/bin/sh\necho {{not rendered}}\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&run).unwrap().permissions().mode() & 0o111,
+        0o111
+    );
+    assert_eq!(
+        std::fs::metadata(project.join("out/red.txt"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o111,
         0
     );
 }
@@ -191,9 +259,17 @@ fn a_template_error_names_the_file() {
     let bad = dir.path().join("t/bad");
     std::fs::create_dir_all(&bad).unwrap();
     std::fs::write(bad.join("x.hbs"), "{{#if}}\n").unwrap();
-    let out = create(dir.path(), &["-t", "bad", "p", "--template-dir", "t", "--no-interactive"], "");
+    let out = create(
+        dir.path(),
+        &["-t", "bad", "p", "--template-dir", "t", "--no-interactive"],
+        "",
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("bad/x.hbs"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("bad/x.hbs"),
+        "{}",
+        text(&out.stderr)
+    );
     let unknown = create(dir.path(), &["-t", "nope", "p"], "");
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("available: basic, webapp"));

@@ -31,7 +31,11 @@ fn url_of(out: &Output) -> String {
 }
 
 fn pid_in(file: &Path) -> i32 {
-    std::fs::read_to_string(file).unwrap().trim().parse().unwrap()
+    std::fs::read_to_string(file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// Stops a daemon a failed assertion left running, through its pid file.
@@ -45,7 +49,8 @@ impl Drop for StopOnDrop {
     }
 }
 
-const SITE: &str = "[server:main]\nuse = egg:Paste#http\nport = 0\n\n[app:main]\nuse = egg:Paste#test\n";
+const SITE: &str =
+    "[server:main]\nuse = egg:Paste#http\nport = 0\n\n[app:main]\nuse = egg:Paste#test\n";
 
 #[test]
 fn start_status_stop_with_a_pid_file() {
@@ -59,7 +64,10 @@ fn start_status_stop_with_a_pid_file() {
     assert_eq!(nothing.status.code(), Some(1));
     assert!(stdout(&nothing).contains("No PID file"));
 
-    let started = serve(dir.path(), &[&["site.ini", "--daemon"][..], &files].concat());
+    let started = serve(
+        dir.path(),
+        &[&["site.ini", "--daemon"][..], &files].concat(),
+    );
     assert_eq!(started.status.code(), Some(0), "{started:?}");
     let url = url_of(&started);
     let pid = pid_in(&pid_file);
@@ -68,21 +76,34 @@ fn start_status_stop_with_a_pid_file() {
 
     let status = serve(dir.path(), &[&["site.ini", "status"][..], &files].concat());
     assert_eq!(status.status.code(), Some(0));
-    assert_eq!(stdout(&status).trim(), format!("Server running in PID {pid}"));
+    assert_eq!(
+        stdout(&status).trim(),
+        format!("Server running in PID {pid}")
+    );
 
     let again = serve(dir.path(), &[&["site.ini", "start"][..], &files].concat());
     assert_eq!(again.status.code(), Some(0));
-    assert!(stdout(&again).contains("already running"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("already running"),
+        "{}",
+        stdout(&again)
+    );
     assert_eq!(pid_in(&pid_file), pid);
 
     // The log file has the server's output and its access log.
     let log = std::fs::read_to_string(dir.path().join("site.log")).unwrap();
-    assert!(log.contains(&format!("Starting server in PID {pid}")), "{log}");
+    assert!(
+        log.contains(&format!("Starting server in PID {pid}")),
+        "{log}"
+    );
 
     let stopped = serve(dir.path(), &[&["site.ini", "stop"][..], &files].concat());
     assert_eq!(stopped.status.code(), Some(0), "{stopped:?}");
     assert!(!pid_file.exists());
-    assert!(std::net::TcpStream::connect(addr_of(&url)).is_err(), "the server is gone");
+    assert!(
+        std::net::TcpStream::connect(addr_of(&url)).is_err(),
+        "the server is gone"
+    );
 
     let status = serve(dir.path(), &[&["site.ini", "status"][..], &files].concat());
     assert_eq!(status.status.code(), Some(1));
@@ -106,7 +127,11 @@ fn a_stale_pid_file_is_detected_and_restart_replaces_the_server() {
     std::fs::write(&pid_file, format!("{dead}\n")).unwrap();
     let status = serve(dir.path(), &["site.ini", "status"]);
     assert_eq!(status.status.code(), Some(1));
-    assert!(stdout(&status).contains("is not running"), "{}", stdout(&status));
+    assert!(
+        stdout(&status).contains("is not running"),
+        "{}",
+        stdout(&status)
+    );
 
     // A pid file naming a live process that is not a server (this test).
     std::fs::write(&pid_file, format!("{}\n", std::process::id())).unwrap();
@@ -141,7 +166,11 @@ fn a_stale_pid_file_is_detected_and_restart_replaces_the_server() {
 #[test]
 fn a_daemon_that_cannot_start_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("site.ini"), "[app:main]\nuse = egg:Paste#nope\n").unwrap();
+    std::fs::write(
+        dir.path().join("site.ini"),
+        "[app:main]\nuse = egg:Paste#nope\n",
+    )
+    .unwrap();
     let out = serve(dir.path(), &["site.ini", "--daemon"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);

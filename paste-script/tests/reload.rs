@@ -53,7 +53,10 @@ fn edits_swap_the_app_and_broken_edits_keep_the_old_one() {
 
     // Fixed, but pointing at a file not written yet: still the old app;
     // the new file is watched all the same, and once written, it is served.
-    write(&main, &MAIN.replace("config:pages.ini#pages", "config:other.ini#pages"));
+    write(
+        &main,
+        &MAIN.replace("config:pages.ini#pages", "config:other.ini#pages"),
+    );
     server.wait_stderr(|l| l.contains("other.ini"));
     server.wait_stderr(|l| l.contains("still serving the previous app"));
     assert_eq!(get(&addr, "/index.txt").text(), "version b");

@@ -29,17 +29,21 @@ fn the_showcase_serves_from_another_folder_and_every_link_works() {
     // path relative to the config file.
     let elsewhere = tempfile::tempdir().unwrap();
     let config = examples().join("showcase.ini");
-    let mut server = Serving::start(
-        elsewhere.path(),
-        &[config.to_str().unwrap(), "http_port=0"],
+    let mut server = Serving::start(elsewhere.path(), &[config.to_str().unwrap(), "http_port=0"]);
+    assert!(
+        server.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.url
     );
-    assert!(server.url.starts_with("http://127.0.0.1:"), "{}", server.url);
     let addr = server.addr();
 
     let home = get(&addr, "/");
     assert_eq!(home.status, 200);
     assert!(home.text().contains("Paste for Rust: the showcase"));
-    assert!(home.text().contains("<code>demo</code>"), "the demo credentials are on the home page");
+    assert!(
+        home.text().contains("<code>demo</code>"),
+        "the demo credentials are on the home page"
+    );
 
     // Click through: every local link of every page answers.
     let mut seen = BTreeSet::new();
@@ -55,11 +59,20 @@ fn the_showcase_serves_from_another_folder_and_every_link_works() {
             _ => 200,
         };
         assert_eq!(answer.status, expected, "{link}");
-        if answer.header("content-type").is_some_and(|t| t.starts_with("text/html")) {
+        if answer
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+        {
             todo.extend(local_links(&answer.text()));
         }
     }
-    for page in ["/family.html", "/pipeline.html", "/cgi.html", "/cgi-bin/hello.sh", "/request"] {
+    for page in [
+        "/family.html",
+        "/pipeline.html",
+        "/cgi.html",
+        "/cgi-bin/hello.sh",
+        "/request",
+    ] {
         assert!(seen.contains(page), "{page} is linked: {seen:?}");
     }
 
@@ -81,20 +94,45 @@ fn the_showcase_serves_from_another_folder_and_every_link_works() {
 
     // The error catcher in debug mode says what went wrong.
     let broken = get(&addr, "/cgi-bin/broken.sh");
-    assert!(broken.text().contains("Debug mode is on"), "{}", broken.text());
+    assert!(
+        broken.text().contains("Debug mode is on"),
+        "{}",
+        broken.text()
+    );
     assert!(broken.text().contains("wrote nothing"), "{}", broken.text());
 
     // Basic auth with the demo credentials (demo:demo).
     let refused = get(&addr, "/private/");
-    assert_eq!(refused.header("www-authenticate"), Some("Basic realm=\"Paste showcase\""));
-    let wrong = http(&addr, "GET", "/private/", &["Authorization: Basic ZGVtbzpub3Bl"], b"");
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some("Basic realm=\"Paste showcase\"")
+    );
+    let wrong = http(
+        &addr,
+        "GET",
+        "/private/",
+        &["Authorization: Basic ZGVtbzpub3Bl"],
+        b"",
+    );
     assert_eq!(wrong.status, 401);
-    let private = http(&addr, "GET", "/private/", &["Authorization: Basic ZGVtbzpkZW1v"], b"");
+    let private = http(
+        &addr,
+        "GET",
+        "/private/",
+        &["Authorization: Basic ZGVtbzpkZW1v"],
+        b"",
+    );
     assert_eq!(private.status, 200);
     assert!(private.text().contains("The private page"));
 
     // gzip for clients that accept it.
-    let zipped = http(&addr, "GET", "/family.html", &["Accept-Encoding: gzip"], b"");
+    let zipped = http(
+        &addr,
+        "GET",
+        "/family.html",
+        &["Accept-Encoding: gzip"],
+        b"",
+    );
     assert_eq!(zipped.header("content-encoding"), Some("gzip"));
     let mut unzipped = String::new();
     flate2::read::GzDecoder::new(&zipped.body[..])
@@ -106,5 +144,7 @@ fn the_showcase_serves_from_another_folder_and_every_link_works() {
     assert!(get(&addr, "/request?who=me").text().contains("who=me"));
 
     // The access log, in combined format, on stderr.
-    server.wait_stderr(|l| l.contains("paste.translogger") && l.contains("\"GET /family.html HTTP/1.1\" 200"));
+    server.wait_stderr(|l| {
+        l.contains("paste.translogger") && l.contains("\"GET /family.html HTTP/1.1\" 200")
+    });
 }

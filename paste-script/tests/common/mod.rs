@@ -15,7 +15,9 @@ pub const PATIENCE: Duration = Duration::from_secs(60);
 /// The `paster` binary under test.
 pub fn paster() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paster"));
-    command.env_remove("RUST_LOG").env_remove("PASTE_TEMPLATE_PATH");
+    command
+        .env_remove("RUST_LOG")
+        .env_remove("PASTE_TEMPLATE_PATH");
     command
 }
 
@@ -189,7 +191,14 @@ fn parse(raw: &[u8]) -> Answer {
         .expect("a complete head");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
