@@ -279,6 +279,6 @@ mod tests {
 
     #[test]
     fn the_command_line_is_well_formed() {
-        Cli::command().debug_assert();
+        Cli::command().version("0.0.0").debug_assert();
     }
 }
