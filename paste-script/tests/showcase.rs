@@ -148,3 +148,23 @@ fn the_showcase_serves_from_another_folder_and_every_link_works() {
         l.contains("paste.translogger") && l.contains("\"GET /family.html HTTP/1.1\" 200")
     });
 }
+
+#[test]
+fn the_readme_command_line_works_from_the_workspace_root() {
+    // `paster serve examples/showcase.ini` from the root: a relative
+    // config path, resolved against the current folder; here through
+    // `request`, which loads the same app in-process.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = common::paster()
+        .current_dir(root)
+        .args(["request", "examples/showcase.ini", "/cgi-bin/hello.sh"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from a shell script"));
+}
