@@ -20,6 +20,8 @@ pub fn register(registry: &mut Registry) {
         .register(paste_server::deploy::register)
         .register(paste_middleware::deploy::register)
         .register(paste_cgi::deploy::register);
+    // Crates to come register here too: wsgiproxy's `proxy` and the
+    // Tempita pages app (with their descriptions in DESCRIPTIONS).
     describe(registry);
 }
 

@@ -48,8 +48,14 @@ fn lines(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> 
 impl Serving {
     /// Runs `paster serve ARGS` in `dir` and waits for the URL it prints.
     pub fn start(dir: &Path, args: &[&str]) -> Self {
+        Self::start_with_env(dir, args, &[])
+    }
+
+    /// Runs `paster serve ARGS` in `dir` with more environment variables.
+    pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = paster()
             .current_dir(dir)
+            .envs(env.iter().copied())
             .arg("serve")
             .args(args)
             .stdin(Stdio::null())
