@@ -31,10 +31,13 @@ pub(crate) fn run(registry: &Registry, args: &RequestArgs, post: bool) -> Result
     } else {
         Vec::new()
     };
+    let host = target
+        .authority()
+        .map_or_else(|| "localhost".to_owned(), ToString::to_string);
     let mut req = Request::builder()
         .method(if post { Method::POST } else { Method::GET })
         .uri(target)
-        .header(HOST, "localhost")
+        .header(HOST, host)
         .header(ACCEPT, "text/plain;q=1.0, */*;q=0.1");
     if post {
         req = req

@@ -65,6 +65,17 @@ fn request_prints_the_response_and_exits_by_its_status() {
     assert!(out.contains("<td>hi there</td>"), "{out}");
     assert!(out.contains("<td>y=1</td>"), "{out}");
 
+    let absolute = run(
+        dir.path(),
+        &["request", "site.ini", "http://example.org:8080/echo/"],
+    );
+    assert_eq!(absolute.status.code(), Some(0));
+    assert!(
+        text(&absolute.stdout).contains("<td>example.org:8080</td>"),
+        "{}",
+        text(&absolute.stdout)
+    );
+
     let bad_header = run(
         dir.path(),
         &["request", "site.ini", "/", "--header", "nocolon"],
