@@ -97,6 +97,11 @@ fn serve(
         // not reach the background server.
         let _ = rustix::process::setsid();
     }
+    if let Some(log_file) = &args.log_file
+        && !args.daemon_child
+    {
+        redirect_output(log_file)?;
+    }
     let uri = config::uri(&args.config);
     let file = config::file(&uri);
     logging::init(file.as_deref());
@@ -140,4 +145,23 @@ fn serve(
         .block_on(server.serve(BoxApp::new(swap)))
         .map_err(|err| Error::new(1, format!("{err:#}")))?;
     Ok(0)
+}
+
+/// Sends this process's stdout and stderr to the end of `log_file`
+/// (`--log-file` without `--daemon`).
+fn redirect_output(log_file: &Path) -> Result<(), Error> {
+    let refused = |err: std::io::Error| {
+        Error::usage(format!(
+            "unable to write to log file {}: {err}",
+            log_file.display()
+        ))
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_file)
+        .map_err(refused)?;
+    rustix::stdio::dup2_stdout(&file).map_err(|err| refused(err.into()))?;
+    rustix::stdio::dup2_stderr(&file).map_err(|err| refused(err.into()))?;
+    Ok(())
 }

@@ -178,3 +178,50 @@ fn a_daemon_that_cannot_start_says_why() {
     assert!(stderr.contains("site.ini"), "{stderr}");
     assert!(!dir.path().join("paster.pid").exists());
 }
+
+#[test]
+fn a_log_file_in_the_foreground_gets_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("site.ini"), SITE).unwrap();
+    let log = dir.path().join("fg.log");
+    let mut child = paster()
+        .current_dir(dir.path())
+        .args(["serve", "site.ini", "--log-file", "fg.log"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    let url = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(url) = text.lines().find_map(|l| l.strip_prefix("serving on ")) {
+            break url.to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no URL in the log: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(get(&addr_of(&url), "/in-the-log").status, 200);
+    // The tracing output goes there too.
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap();
+        if text.contains("Starting server in PID") && text.contains(" INFO ") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let bad = serve(
+        dir.path(),
+        &["site.ini", "--log-file", "/nonexistent/dir/x.log"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unable to write to log file"));
+}
