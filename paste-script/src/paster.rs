@@ -208,7 +208,7 @@ pub(crate) struct ServeArgs {
     /// Where the background server's process id is kept.
     #[arg(long, value_name = "FILE")]
     pub(crate) pid_file: Option<PathBuf>,
-    /// Where the background server's output goes.
+    /// Where the server's output (stdout and stderr) goes.
     #[arg(long, value_name = "FILE")]
     pub(crate) log_file: Option<PathBuf>,
     /// Internal: this process is the background server started by --daemon.
