@@ -49,7 +49,7 @@ pub use conf::Conf;
 pub use error::{Error, ErrorKind, Location};
 pub use load::AppConfig;
 pub use loader::Loader;
-pub use registry::{Filter, Registry, ServeFuture, Server};
+pub use registry::{Description, FactoryInfo, FactoryKind, Filter, Registry, ServeFuture, Server};
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

@@ -42,6 +42,7 @@ pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
 pub struct Server {
     serve: Box<dyn FnOnce(BoxApp) -> ServeFuture + Send>,
     worker_threads: Option<usize>,
+    url: Option<String>,
 }
 
 impl Server {
@@ -50,6 +51,7 @@ impl Server {
         Self {
             serve: Box::new(serve),
             worker_threads: None,
+            url: None,
         }
     }
 
@@ -65,6 +67,20 @@ impl Server {
     /// The worker threads asked for, if any.
     pub fn worker_threads(&self) -> Option<usize> {
         self.worker_threads
+    }
+
+    /// Says where the server listens (`http://127.0.0.1:8080`), known
+    /// once it is bound, for whoever runs it to tell people
+    /// (`paster serve` prints it).
+    #[must_use]
+    pub fn with_url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Where the server listens, if its factory said.
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
     }
 
     /// Serves `app` until the server stops.
@@ -128,6 +144,7 @@ pub struct Registry {
     filters: BTreeMap<String, FilterMaker>,
     servers: BTreeMap<String, ServerFactory>,
     aliases: BTreeMap<String, String>,
+    descriptions: BTreeMap<String, Description>,
 }
 
 impl Registry {
@@ -222,6 +239,69 @@ impl Registry {
     pub fn alias(&mut self, alias: impl Into<String>, name: impl Into<String>) -> &mut Self {
         self.aliases.insert(alias.into(), name.into());
         self
+    }
+
+    /// Describes the factory registered as `name` (or one of its aliases),
+    /// for people: `paster points` lists every factory with its
+    /// description and settings.
+    ///
+    /// ```
+    /// use paste_deploy::{Description, FactoryKind, Registry};
+    ///
+    /// let mut registry = Registry::new();
+    /// registry.filter_app("shout", |app, _global, _local| Ok(app));
+    /// registry.alias("egg:Demo#shout", "shout");
+    /// registry.describe(
+    ///     "shout",
+    ///     Description::new("Upper-cases the response.").setting("level", "how loud (1-3)"),
+    /// );
+    /// let info = &registry.factories()[0];
+    /// assert_eq!((info.kind, info.name.as_str()), (FactoryKind::FilterApp, "shout"));
+    /// assert_eq!(info.aliases, ["egg:Demo#shout"]);
+    /// assert_eq!(info.description.summary(), "Upper-cases the response.");
+    /// ```
+    pub fn describe(&mut self, name: impl Into<String>, description: Description) -> &mut Self {
+        let name = name.into();
+        let name = self.aliases.get(&name).cloned().unwrap_or(name);
+        self.descriptions.insert(name, description);
+        self
+    }
+
+    /// Every registered factory, by kind then name, with its aliases and
+    /// its description (empty when none was given).
+    pub fn factories(&self) -> Vec<FactoryInfo> {
+        let apps = self.apps.iter().map(|(name, maker)| {
+            let kind = match maker {
+                AppMaker::App(_) => FactoryKind::App,
+                AppMaker::Composite(_) => FactoryKind::Composite,
+            };
+            (kind, name)
+        });
+        let filters = self.filters.iter().map(|(name, maker)| {
+            let kind = match maker {
+                FilterMaker::Filter(_) => FactoryKind::Filter,
+                FilterMaker::FilterApp(_) => FactoryKind::FilterApp,
+            };
+            (kind, name)
+        });
+        let servers = self.servers.keys().map(|name| (FactoryKind::Server, name));
+        let mut all: Vec<FactoryInfo> = apps
+            .chain(filters)
+            .chain(servers)
+            .map(|(kind, name)| FactoryInfo {
+                kind,
+                name: name.clone(),
+                aliases: self
+                    .aliases
+                    .iter()
+                    .filter(|(_, target)| *target == name)
+                    .map(|(alias, _)| alias.clone())
+                    .collect(),
+                description: self.descriptions.get(name).cloned().unwrap_or_default(),
+            })
+            .collect();
+        all.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        all
     }
 
     /// Whether an app or composite factory answers to `name`.
@@ -324,8 +404,103 @@ impl fmt::Debug for Registry {
             .field("filters", &self.filters.keys().collect::<Vec<_>>())
             .field("servers", &self.servers.keys().collect::<Vec<_>>())
             .field("aliases", &self.aliases)
+            .field(
+                "descriptions",
+                &self.descriptions.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
+}
+
+/// The kind of a registered factory: what its section builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum FactoryKind {
+    /// Builds an app from its settings (`paste.app_factory`).
+    App,
+    /// Builds an app from its settings and other apps it names
+    /// (`paste.composite_factory`).
+    Composite,
+    /// Builds a filter (`paste.filter_factory`).
+    Filter,
+    /// Wraps an app given with its settings (`paste.filter_app_factory`).
+    FilterApp,
+    /// Builds a server (`paste.server_factory`, `paste.server_runner`).
+    Server,
+}
+
+impl FactoryKind {
+    /// The kind's name as people write it: `app`, `composite`, `filter`,
+    /// `filter-app`, `server`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::App => "app",
+            Self::Composite => "composite",
+            Self::Filter => "filter",
+            Self::FilterApp => "filter-app",
+            Self::Server => "server",
+        }
+    }
+}
+
+impl fmt::Display for FactoryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a factory is for and which settings it takes, for people (see
+/// [`Registry::describe`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Description {
+    text: String,
+    settings: Vec<(String, String)>,
+}
+
+impl Description {
+    /// A description; its first line is the one-line summary.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            settings: Vec::new(),
+        }
+    }
+
+    /// Adds a setting the factory takes, with what it means.
+    #[must_use]
+    pub fn setting(mut self, name: impl Into<String>, meaning: impl Into<String>) -> Self {
+        self.settings.push((name.into(), meaning.into()));
+        self
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The first line of the text.
+    pub fn summary(&self) -> &str {
+        self.text.lines().next().unwrap_or_default()
+    }
+
+    /// The settings, in the order given: (name, meaning).
+    pub fn settings(&self) -> &[(String, String)] {
+        &self.settings
+    }
+}
+
+/// One registered factory, as [`Registry::factories`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FactoryInfo {
+    /// What it builds.
+    pub kind: FactoryKind,
+    /// The name it was registered under.
+    pub name: String,
+    /// Its other names (`egg:Paste#gzip`), sorted.
+    pub aliases: Vec<String>,
+    /// What it is for and its settings.
+    pub description: Description,
 }
 
 #[cfg(test)]

@@ -1,3 +1,7 @@
-//! The `paster` binary.
+//! The `paster` binary: Paste Script with every built-in factory.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    paste_script::Paster::new()
+        .register(paste_script::builtins::register)
+        .run()
+}

@@ -133,6 +133,7 @@ fn http_factory(_global: &Conf, local: &Conf) -> Result<DeployServer, Error> {
         None => local.int::<usize>("threadpool_workers")?,
     };
     let url = server.url();
+    let shown = url.clone();
     let deploy = DeployServer::new(move |app| {
         Box::pin(async move {
             server
@@ -140,7 +141,8 @@ fn http_factory(_global: &Conf, local: &Conf) -> Result<DeployServer, Error> {
                 .await
                 .map_err(|err| Error::new(ErrorKind::Factory, format!("serving on {url}: {err}")))
         })
-    });
+    })
+    .with_url(shown);
     Ok(match threads {
         Some(threads) => deploy.with_worker_threads(threads),
         None => deploy,

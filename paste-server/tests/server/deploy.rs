@@ -40,6 +40,8 @@ async fn the_http_factory_serves_with_the_settings_of_the_config() {
         .load_server("config:server.ini", None, Some(&dir), &Conf::new())
         .unwrap();
     assert_eq!(server.worker_threads(), Some(2));
+    let url = format!("http://127.0.0.1:{port}");
+    assert_eq!(server.url(), Some(url.as_str()));
     let task = tokio::spawn(server.serve(BoxApp::new(echo())));
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     for _ in 0..100 {
