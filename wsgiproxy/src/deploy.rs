@@ -1,0 +1,1 @@
+//! Registration with paste-deploy (feature `deploy`).
