@@ -106,8 +106,8 @@ impl Mapping<'_> {
                     && value.starts_with('/')
                     && let Some(mapped) = self.map_path(value)
                 {
-                    let mapped = if mapped.len() > 1 && value == "/" {
-                        // `Path=/` under an empty base is the whole prefix.
+                    let mapped = if mapped.len() > 1 && (value == "/" || value == self.base) {
+                        // The whole base (`/` when empty) is the whole prefix.
                         mapped.trim_end_matches('/').to_owned()
                     } else {
                         mapped
@@ -210,6 +210,7 @@ mod tests {
                 .as_deref(),
             Some("sid=abc; Path=/app/admin; HttpOnly")
         );
+        assert_eq!(m.set_cookie("a=1; Path=/base").as_deref(), Some("a=1; Path=/app"));
         assert_eq!(m.set_cookie("sid=abc; Path=/elsewhere"), None);
         assert_eq!(m.set_cookie("sid=abc; Domain=example.com"), None);
         let m = mapping("", "/app");
