@@ -90,20 +90,15 @@ fn default_tls_config() -> rustls::ClientConfig {
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports the default protocol versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth()
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
 }
 
 impl Pool {
-    pub(crate) fn request(
-        &self,
-        req: http::Request<Body>,
-    ) -> legacy::ResponseFuture {
+    pub(crate) fn request(&self, req: http::Request<Body>) -> legacy::ResponseFuture {
         match self {
             Self::Tcp(client) => client.request(req),
             Self::Unix(client) => client.request(req),
@@ -214,7 +209,10 @@ pub(crate) fn exchange_failed(err: legacy::Error, backend: &dyn std::fmt::Displa
 /// off: logged here, and the server aborts the response so that the
 /// client sees it incomplete.
 pub(crate) fn body_failed(err: hyper::Error) -> paste_core::BoxError {
-    tracing::warn!("proxy: the backend's response body broke off: {}", chain(&err));
+    tracing::warn!(
+        "proxy: the backend's response body broke off: {}",
+        chain(&err)
+    );
     Error::new(StatusCode::BAD_GATEWAY)
         .with_message("the backend's response body broke off")
         .with_source(err)

@@ -82,7 +82,9 @@ impl fmt::Display for Target<'_> {
 /// The 405 for a method the proxy does not let through.
 fn method_not_allowed(method: &Method, allow: &HeaderValue) -> Error {
     Error::new(StatusCode::METHOD_NOT_ALLOWED)
-        .with_message(format!("Method Not Allowed: this proxy does not forward {method} requests"))
+        .with_message(format!(
+            "Method Not Allowed: this proxy does not forward {method} requests"
+        ))
         .with_header(http::header::ALLOW, allow.clone())
 }
 

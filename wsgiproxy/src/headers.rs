@@ -48,7 +48,10 @@ pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
     headers.remove(PROXY_AUTHENTICATE);
     // Proxy-Connection, Proxy-Authorization-Info and the like: any name
     // that starts with `proxy-`. Scanned only when one is there.
-    if headers.keys().any(|name| name.as_str().starts_with("proxy-")) {
+    if headers
+        .keys()
+        .any(|name| name.as_str().starts_with("proxy-"))
+    {
         let proxies: Vec<HeaderName> = headers
             .keys()
             .filter(|name| name.as_str().starts_with("proxy-"))
@@ -250,7 +253,10 @@ mod tests {
     #[test]
     fn an_upgrade_needs_both_headers() {
         assert!(upgrade_request(&map(&[("upgrade", "websocket")])).is_none());
-        let both = map(&[("upgrade", "websocket"), ("connection", "keep-alive, Upgrade")]);
+        let both = map(&[
+            ("upgrade", "websocket"),
+            ("connection", "keep-alive, Upgrade"),
+        ]);
         assert_eq!(upgrade_request(&both).unwrap(), "websocket");
     }
 

@@ -86,20 +86,21 @@ impl HostProxy {
         if let Some(path) = url.strip_prefix("unix:") {
             return Ok(Self::unix(path));
         }
-        let bad = |why: &str| Error::new(ErrorKind::BadUrl, format!("bad backend URL {url:?}: {why}"));
+        let bad =
+            |why: &str| Error::new(ErrorKind::BadUrl, format!("bad backend URL {url:?}: {why}"));
         if url.contains('#') {
             return Err(bad("a backend URL has no fragment"));
         }
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|err| bad(&format!("{err}")))?;
+        let uri: http::Uri = url.parse().map_err(|err| bad(&format!("{err}")))?;
         let scheme = match uri.scheme_str() {
             Some(s) if s.eq_ignore_ascii_case("http") => Scheme::HTTP,
             Some(s) if s.eq_ignore_ascii_case("https") => {
                 if cfg!(not(feature = "tls")) {
                     return Err(Error::new(
                         ErrorKind::FeatureMissing,
-                        format!("backend URL {url:?}: https backends need the `tls` feature of wsgiproxy"),
+                        format!(
+                            "backend URL {url:?}: https backends need the `tls` feature of wsgiproxy"
+                        ),
                     ));
                 }
                 Scheme::HTTPS
@@ -110,7 +111,9 @@ impl HostProxy {
             return Err(bad("the URL has no host"));
         };
         if authority.as_str().contains('@') {
-            return Err(bad("a user in the backend URL is not supported (it would be sent to nobody)"));
+            return Err(bad(
+                "a user in the backend URL is not supported (it would be sent to nobody)",
+            ));
         }
         if authority.host().is_empty() {
             return Err(bad("the URL has no host"));
@@ -119,9 +122,11 @@ impl HostProxy {
             return Err(bad("a backend URL has no query"));
         }
         let (host, _) = split_host_port(authority.as_str());
-        let port = authority.port_u16().unwrap_or(default_port(scheme.as_str()));
-        let host_header = HeaderValue::from_str(authority.as_str())
-            .map_err(|err| bad(&format!("{err}")))?;
+        let port = authority
+            .port_u16()
+            .unwrap_or(default_port(scheme.as_str()));
+        let host_header =
+            HeaderValue::from_str(authority.as_str()).map_err(|err| bad(&format!("{err}")))?;
         let backend = Backend {
             host: host.to_owned(),
             base: uri.path().trim_end_matches('/').to_owned(),

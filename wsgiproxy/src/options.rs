@@ -22,7 +22,9 @@ macro_rules! common_options {
         /// (default on). Earlier entries are kept: the header is a chain.
         #[must_use]
         pub fn x_forwarded_for(mut self, on: bool) -> Self {
-            std::sync::Arc::make_mut(&mut self.options).forwarding.x_forwarded_for = on;
+            std::sync::Arc::make_mut(&mut self.options)
+                .forwarding
+                .x_forwarded_for = on;
             self
         }
 
@@ -30,7 +32,9 @@ macro_rules! common_options {
         /// for (default on).
         #[must_use]
         pub fn x_forwarded_host(mut self, on: bool) -> Self {
-            std::sync::Arc::make_mut(&mut self.options).forwarding.x_forwarded_host = on;
+            std::sync::Arc::make_mut(&mut self.options)
+                .forwarding
+                .x_forwarded_host = on;
             self
         }
 
@@ -38,7 +42,9 @@ macro_rules! common_options {
         /// `http` or `https` (default on).
         #[must_use]
         pub fn x_forwarded_proto(mut self, on: bool) -> Self {
-            std::sync::Arc::make_mut(&mut self.options).forwarding.x_forwarded_proto = on;
+            std::sync::Arc::make_mut(&mut self.options)
+                .forwarding
+                .x_forwarded_proto = on;
             self
         }
 
@@ -46,7 +52,9 @@ macro_rules! common_options {
         /// (default on; absent at the root).
         #[must_use]
         pub fn x_forwarded_prefix(mut self, on: bool) -> Self {
-            std::sync::Arc::make_mut(&mut self.options).forwarding.x_forwarded_prefix = on;
+            std::sync::Arc::make_mut(&mut self.options)
+                .forwarding
+                .x_forwarded_prefix = on;
             self
         }
 
@@ -54,7 +62,9 @@ macro_rules! common_options {
         /// appended (default off).
         #[must_use]
         pub fn forwarded(mut self, on: bool) -> Self {
-            std::sync::Arc::make_mut(&mut self.options).forwarding.forwarded = on;
+            std::sync::Arc::make_mut(&mut self.options)
+                .forwarding
+                .forwarded = on;
             self
         }
 
@@ -75,7 +85,9 @@ macro_rules! common_options {
         /// `suppress_http_headers`); may be called several times.
         #[must_use]
         pub fn suppress_header(mut self, name: paste_core::http::HeaderName) -> Self {
-            std::sync::Arc::make_mut(&mut self.options).suppress.push(name);
+            std::sync::Arc::make_mut(&mut self.options)
+                .suppress
+                .push(name);
             self
         }
 

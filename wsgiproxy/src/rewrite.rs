@@ -172,7 +172,10 @@ mod tests {
     fn absolute_backend_urls_become_front_end_paths() {
         let m = mapping("/base", "/app");
         let cases = [
-            ("http://backend.internal:8080/base/x?q=1#f", Some("/app/x?q=1#f")),
+            (
+                "http://backend.internal:8080/base/x?q=1#f",
+                Some("/app/x?q=1#f"),
+            ),
             ("HTTP://Backend.Internal:8080/base", Some("/app/")),
             ("//backend.internal:8080/base/y", Some("/app/y")),
             ("/base/z", Some("/app/z")),
@@ -210,7 +213,10 @@ mod tests {
                 .as_deref(),
             Some("sid=abc; Path=/app/admin; HttpOnly")
         );
-        assert_eq!(m.set_cookie("a=1; Path=/base").as_deref(), Some("a=1; Path=/app"));
+        assert_eq!(
+            m.set_cookie("a=1; Path=/base").as_deref(),
+            Some("a=1; Path=/app")
+        );
         assert_eq!(m.set_cookie("sid=abc; Path=/elsewhere"), None);
         assert_eq!(m.set_cookie("sid=abc; Domain=example.com"), None);
         let m = mapping("", "/app");

@@ -84,7 +84,12 @@ impl TransparentProxy {
     /// `example.com:*`, `[::1]:8080`). The name is compared without regard
     /// to case; it is not resolved, so list every name clients use.
     pub fn allow_host(mut self, host: &str) -> Result<Self, Error> {
-        let bad = |why: &str| Error::new(ErrorKind::BadHost, format!("bad allowed host {host:?}: {why}"));
+        let bad = |why: &str| {
+            Error::new(
+                ErrorKind::BadHost,
+                format!("bad allowed host {host:?}: {why}"),
+            )
+        };
         let trimmed = host.trim();
         let (name, port) = split_host_port(trimmed);
         let port = match port {
@@ -99,7 +104,9 @@ impl TransparentProxy {
             || name.parse::<Authority>().is_err()
             || name.contains(['/', '@', '?', '#'])
         {
-            return Err(bad("expected a host name or address, with an optional :port or :*"));
+            return Err(bad(
+                "expected a host name or address, with an optional :port or :*",
+            ));
         }
         Arc::make_mut(&mut self.allowed).push(AllowedHost {
             host: name.to_ascii_lowercase(),
@@ -174,7 +181,10 @@ impl TransparentProxy {
             .port_u16()
             .unwrap_or(default_port(self.scheme.as_str()));
         if authority.as_str().contains('@') || !self.allows_host_port(host, port) {
-            tracing::info!(host = authority.as_str(), "proxy: refused a request for a host that is not allowed");
+            tracing::info!(
+                host = authority.as_str(),
+                "proxy: refused a request for a host that is not allowed"
+            );
             return Err(paste_core::Error::new(StatusCode::FORBIDDEN)
                 .with_message("Forbidden: this proxy does not forward requests to that host"));
         }

@@ -54,7 +54,10 @@ pub(crate) fn echo() -> impl App {
     app_fn(|req: Request| async move {
         let mut out = format!("{} {}\n", req.method(), req.uri());
         for (name, value) in req.headers() {
-            out.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("<bytes>")));
+            out.push_str(&format!(
+                "{name}: {}\n",
+                value.to_str().unwrap_or("<bytes>")
+            ));
         }
         out.push('\n');
         let body = req.into_body().to_bytes(16 << 20).await?;
@@ -80,7 +83,10 @@ pub(crate) fn echoed_headers(text: &str) -> Vec<(String, String)> {
 pub(crate) fn echoed<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     let mut found = headers.iter().filter(|(n, _)| n == name);
     let first = found.next().map(|(_, v)| v.as_str());
-    assert!(found.next().is_none(), "{name} sent more than once: {headers:?}");
+    assert!(
+        found.next().is_none(),
+        "{name} sent more than once: {headers:?}"
+    );
     first
 }
 
@@ -101,7 +107,9 @@ pub(crate) fn mounted<A: App>(prefix: &'static str, app: A) -> impl App {
 pub(crate) fn channel_body() -> (mpsc::Sender<Bytes>, Body) {
     let (tx, rx) = mpsc::channel::<Bytes>(1);
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), rx))
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, Infallible>(chunk), rx))
     });
     (tx, Body::from_stream(stream))
 }
@@ -147,7 +155,9 @@ pub(crate) async fn get(url: &str) -> (http::StatusCode, http::HeaderMap, Bytes)
 }
 
 /// Any request over a pooled HTTP/1.1 client, the body read whole.
-pub(crate) async fn request(req: http::Request<Full<Bytes>>) -> (http::StatusCode, http::HeaderMap, Bytes) {
+pub(crate) async fn request(
+    req: http::Request<Full<Bytes>>,
+) -> (http::StatusCode, http::HeaderMap, Bytes) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let response = tokio::time::timeout(PATIENCE, client.request(req))
         .await
@@ -213,7 +223,10 @@ pub(crate) async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> RawRespons
 pub(crate) async fn read_response<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> RawResponse {
     let mut status_line = String::new();
     reader.read_line(&mut status_line).await.unwrap();
-    assert!(!status_line.is_empty(), "the connection closed before a response");
+    assert!(
+        !status_line.is_empty(),
+        "the connection closed before a response"
+    );
     let mut headers = Vec::new();
     loop {
         let mut line = String::new();

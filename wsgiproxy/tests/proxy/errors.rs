@@ -21,8 +21,14 @@ async fn a_backend_that_is_down_gives_502_without_details() {
     assert_eq!(response.status(), 502);
     let text = response.text();
     assert!(text.contains("could not be reached"), "{text}");
-    assert!(!text.contains(&dead.port().to_string()), "the address leaked: {text}");
-    assert!(!text.to_lowercase().contains("refused"), "the cause leaked: {text}");
+    assert!(
+        !text.contains(&dead.port().to_string()),
+        "the address leaked: {text}"
+    );
+    assert!(
+        !text.to_lowercase().contains("refused"),
+        "the cause leaked: {text}"
+    );
 }
 
 #[tokio::test]
@@ -73,7 +79,11 @@ async fn a_backend_closing_before_answering_gives_502() {
 async fn a_sized_body_cut_by_the_backend_is_cut_for_the_client() {
     let backend = raw_backend(|mut stream| async move {
         read_request_head(&mut stream).await;
-        write(&mut stream, b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this much").await;
+        write(
+            &mut stream,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this much",
+        )
+        .await;
         drop(stream);
     })
     .await;
@@ -81,7 +91,10 @@ async fn a_sized_body_cut_by_the_backend_is_cut_for_the_client() {
     let response = raw_exchange(front.addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.header("content-length"), Some("1000"));
-    assert!(!response.complete, "the cut body looks complete: {response:?}");
+    assert!(
+        !response.complete,
+        "the cut body looks complete: {response:?}"
+    );
     assert_eq!(response.text(), "only this much");
 }
 
@@ -101,6 +114,9 @@ async fn a_chunked_body_cut_by_the_backend_ends_without_its_last_chunk() {
     let response = raw_exchange(front.addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.header("transfer-encoding"), Some("chunked"));
-    assert!(!response.complete, "the cut body looks complete: {response:?}");
+    assert!(
+        !response.complete,
+        "the cut body looks complete: {response:?}"
+    );
     assert_eq!(response.text(), "hello");
 }

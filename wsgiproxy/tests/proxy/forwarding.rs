@@ -13,8 +13,7 @@ use crate::common::*;
 async fn the_request_goes_out_as_sent_minus_hop_by_hop_headers_plus_forwarding_ones() {
     let backend = start(echo());
     let front = start(HostProxy::new(&backend.url("")).unwrap());
-    let request = format!(
-        "GET /caf%C3%A9%20x/?q=a%2Fb&r HTTP/1.1\r\n\
+    let request = "GET /caf%C3%A9%20x/?q=a%2Fb&r HTTP/1.1\r\n\
          Host: front.example:8000\r\n\
          Connection: keep-alive, X-Drop-Me\r\n\
          X-Drop-Me: 1\r\n\
@@ -27,28 +26,49 @@ async fn the_request_goes_out_as_sent_minus_hop_by_hop_headers_plus_forwarding_o
          Authorization: Bearer token\r\n\
          X-Forwarded-For: 203.0.113.7\r\n\
          X-Custom: kept\r\n\
-         Content-Length: 0\r\n\r\n"
-    );
+         Content-Length: 0\r\n\r\n";
     let response = raw_exchange(front.addr, request.as_bytes()).await;
     assert_eq!(response.status(), 200);
     let text = response.text();
-    assert!(text.starts_with("GET /caf%C3%A9%20x/?q=a%2Fb&r\n"), "{text}");
+    assert!(
+        text.starts_with("GET /caf%C3%A9%20x/?q=a%2Fb&r\n"),
+        "{text}"
+    );
     let headers = echoed_headers(&text);
     let backend_authority = backend.addr.to_string();
     assert_eq!(echoed(&headers, "host"), Some(backend_authority.as_str()));
-    assert_eq!(echoed(&headers, "x-forwarded-for"), Some("203.0.113.7, 127.0.0.1"));
-    assert_eq!(echoed(&headers, "x-forwarded-host"), Some("front.example:8000"));
+    assert_eq!(
+        echoed(&headers, "x-forwarded-for"),
+        Some("203.0.113.7, 127.0.0.1")
+    );
+    assert_eq!(
+        echoed(&headers, "x-forwarded-host"),
+        Some("front.example:8000")
+    );
     assert_eq!(echoed(&headers, "x-forwarded-proto"), Some("http"));
     assert_eq!(echoed(&headers, "x-forwarded-prefix"), None);
     assert_eq!(echoed(&headers, "authorization"), Some("Bearer token"));
     assert_eq!(echoed(&headers, "x-custom"), Some("kept"));
-    let cookies: Vec<_> = headers.iter().filter(|(n, _)| n == "cookie").map(|(_, v)| v.as_str()).collect();
+    let cookies: Vec<_> = headers
+        .iter()
+        .filter(|(n, _)| n == "cookie")
+        .map(|(_, v)| v.as_str())
+        .collect();
     assert_eq!(cookies, ["a=1; b=2", "c=3"]);
-    for gone in ["x-drop-me", "keep-alive", "te", "proxy-authorization", "proxy-connection"] {
+    for gone in [
+        "x-drop-me",
+        "keep-alive",
+        "te",
+        "proxy-authorization",
+        "proxy-connection",
+    ] {
         assert_eq!(echoed(&headers, gone), None, "{gone} was forwarded: {text}");
     }
     // Connection is the backend hop's own business (hyper's keep-alive).
-    assert_ne!(echoed(&headers, "connection"), Some("keep-alive, X-Drop-Me"));
+    assert_ne!(
+        echoed(&headers, "connection"),
+        Some("keep-alive, X-Drop-Me")
+    );
 }
 
 #[tokio::test]
@@ -81,18 +101,26 @@ async fn keep_host_and_rfc_7239_forwarded_are_options() {
 #[tokio::test]
 async fn the_script_name_is_stripped_and_sent_as_a_prefix_or_kept() {
     let backend = start(echo());
-    let stripping = start(mounted("/app", HostProxy::new(&backend.url("/base")).unwrap()));
+    let stripping = start(mounted(
+        "/app",
+        HostProxy::new(&backend.url("/base")).unwrap(),
+    ));
     let (_, _, body) = get(&stripping.url("/app/page?x=1")).await;
     let text = String::from_utf8(body.to_vec()).unwrap();
     assert!(text.starts_with("GET /base/page?x=1\n"), "{text}");
-    assert_eq!(echoed(&echoed_headers(&text), "x-forwarded-prefix"), Some("/app"));
+    assert_eq!(
+        echoed(&echoed_headers(&text), "x-forwarded-prefix"),
+        Some("/app")
+    );
 
     let (_, _, body) = get(&stripping.url("/app")).await;
     assert!(body.starts_with(b"GET /base\n"), "{body:?}");
 
     let keeping = start(mounted(
         "/app",
-        HostProxy::new(&backend.url("")).unwrap().strip_script_name(false),
+        HostProxy::new(&backend.url(""))
+            .unwrap()
+            .strip_script_name(false),
     ));
     let (_, _, body) = get(&keeping.url("/app/page")).await;
     let text = String::from_utf8(body.to_vec()).unwrap();
@@ -159,7 +187,11 @@ async fn statuses_reasons_and_repeated_headers_come_back_as_sent() {
     );
     assert_eq!(response.all("x-custom"), ["one", "two"]);
     for gone in ["x-hop", "keep-alive", "proxy-authenticate", "upgrade"] {
-        assert_eq!(response.header(gone), None, "{gone} came back: {response:?}");
+        assert_eq!(
+            response.header(gone),
+            None,
+            "{gone} came back: {response:?}"
+        );
     }
     assert_eq!(response.text(), "ok");
 }
@@ -168,7 +200,9 @@ async fn statuses_reasons_and_repeated_headers_come_back_as_sent() {
 async fn gzip_bodies_pass_through_byte_for_byte() {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(&b"compressible text ".repeat(500)).unwrap();
+    encoder
+        .write_all(&b"compressible text ".repeat(500))
+        .unwrap();
     let gzipped = Bytes::from(encoder.finish().unwrap());
     let served = gzipped.clone();
     let backend = start(app_fn(move |_req: Request| {
@@ -189,18 +223,21 @@ async fn gzip_bodies_pass_through_byte_for_byte() {
     )
     .await;
     assert_eq!(response.header("content-encoding"), Some("gzip"));
-    assert_eq!(response.header("content-length"), Some(gzipped.len().to_string().as_str()));
+    assert_eq!(
+        response.header("content-length"),
+        Some(gzipped.len().to_string().as_str())
+    );
     assert_eq!(response.body, gzipped);
 }
 
 #[tokio::test]
 async fn a_method_off_the_allow_list_gets_405_with_allow() {
     let backend = start(echo());
-    let front = start(
-        HostProxy::new(&backend.url(""))
-            .unwrap()
-            .allowed_methods([http::Method::GET, http::Method::HEAD, http::Method::POST]),
-    );
+    let front = start(HostProxy::new(&backend.url("")).unwrap().allowed_methods([
+        http::Method::GET,
+        http::Method::HEAD,
+        http::Method::POST,
+    ]));
     let (status, headers, _) = request(
         http::Request::delete(front.url("/thing"))
             .body(Full::default())
@@ -235,7 +272,11 @@ async fn every_method_passes_by_default_and_head_keeps_its_length() {
         assert_eq!(status, StatusCode::OK, "{method}");
         assert!(body.starts_with(format!("{method} /x\n").as_bytes()));
     }
-    let head = raw_exchange(front.addr, b"HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    let head = raw_exchange(
+        front.addr,
+        b"HEAD /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert_eq!(head.status(), 200);
     assert!(head.header("content-length").is_some(), "{head:?}");
     assert!(head.body.is_empty(), "{head:?}");

@@ -45,7 +45,10 @@ fn start_redirecting() -> Running {
 #[tokio::test]
 async fn redirects_to_the_backend_come_back_as_front_end_paths() {
     let backend = start_redirecting();
-    let front = start(mounted("/app", HostProxy::new(&backend.url("/base")).unwrap()));
+    let front = start(mounted(
+        "/app",
+        HostProxy::new(&backend.url("/base")).unwrap(),
+    ));
     for (path, expected) in [
         ("/app/absolute", "/app/next?x=1".to_owned()),
         ("/app/path", "/app/next".to_owned()),
@@ -57,14 +60,21 @@ async fn redirects_to_the_backend_come_back_as_front_end_paths() {
         let request = format!("GET {path} HTTP/1.1\r\nHost: front\r\n\r\n");
         let response = raw_exchange(front.addr, request.as_bytes()).await;
         assert_eq!(response.status(), 302, "{path}");
-        assert_eq!(response.header("location"), Some(expected.as_str()), "{path}");
+        assert_eq!(
+            response.header("location"),
+            Some(expected.as_str()),
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn cookies_of_the_backend_are_scoped_to_the_front_end() {
     let backend = start_redirecting();
-    let front = start(mounted("/app", HostProxy::new(&backend.url("/base")).unwrap()));
+    let front = start(mounted(
+        "/app",
+        HostProxy::new(&backend.url("/base")).unwrap(),
+    ));
     let response = raw_exchange(front.addr, b"GET /app/x HTTP/1.1\r\nHost: front\r\n\r\n").await;
     assert_eq!(
         response.all("set-cookie"),

@@ -30,7 +30,10 @@ async fn a_response_streams_to_the_client_while_the_backend_stalls() {
         .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
         .unwrap();
-    let body_tx = tokio::time::timeout(PATIENCE, chunks_rx.recv()).await.unwrap().unwrap();
+    let body_tx = tokio::time::timeout(PATIENCE, chunks_rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     let first = Bytes::from(vec![b'a'; 1 << 20]);
     body_tx.send(first.clone()).await.unwrap();
 
@@ -49,7 +52,10 @@ async fn a_response_streams_to_the_client_while_the_backend_stalls() {
     let mut received = 0usize;
     while received < first.len() {
         let mut size = String::new();
-        tokio::time::timeout(PATIENCE, client.read_line(&mut size)).await.unwrap().unwrap();
+        tokio::time::timeout(PATIENCE, client.read_line(&mut size))
+            .await
+            .unwrap()
+            .unwrap();
         let size = usize::from_str_radix(size.trim(), 16).unwrap();
         let mut chunk = vec![0; size + 2];
         client.read_exact(&mut chunk).await.unwrap();
@@ -97,17 +103,26 @@ async fn an_upload_streams_to_the_backend_before_it_is_all_sent() {
     let mut client = BufReader::new(TcpStream::connect(front.addr).await.unwrap());
     client
         .get_mut()
-        .write_all(b"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nfirst!\r\n")
+        .write_all(
+            b"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nfirst!\r\n",
+        )
         .await
         .unwrap();
     let mut seen = Vec::new();
     while seen.len() < 6 {
-        let chunk = tokio::time::timeout(PATIENCE, seen_rx.recv()).await.unwrap().unwrap();
+        let chunk = tokio::time::timeout(PATIENCE, seen_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
         seen.extend_from_slice(&chunk);
     }
     assert_eq!(seen, b"first!");
     // Only now does the client finish the upload.
-    client.get_mut().write_all(b"4\r\nmore\r\n0\r\n\r\n").await.unwrap();
+    client
+        .get_mut()
+        .write_all(b"4\r\nmore\r\n0\r\n\r\n")
+        .await
+        .unwrap();
     let response = read_response(&mut client).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text(), "10");

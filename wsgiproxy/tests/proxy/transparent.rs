@@ -25,7 +25,11 @@ async fn allowed_hosts_are_reached_with_their_host_header() {
         backend.addr
     );
     let response = raw_exchange(front.addr, request.as_bytes()).await;
-    assert!(response.text().starts_with("GET /abs\n"), "{}", response.text());
+    assert!(
+        response.text().starts_with("GET /abs\n"),
+        "{}",
+        response.text()
+    );
 }
 
 #[tokio::test]
@@ -44,7 +48,11 @@ async fn other_hosts_and_ports_are_refused_with_403() {
         let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
         let response = raw_exchange(front.addr, request.as_bytes()).await;
         assert_eq!(response.status(), 403, "{host}");
-        assert!(response.text().contains("does not forward requests to that host"));
+        assert!(
+            response
+                .text()
+                .contains("does not forward requests to that host")
+        );
     }
 }
 
@@ -53,14 +61,23 @@ async fn with_no_allowed_host_everything_is_refused() {
     let backend = start(echo());
     let front = start(TransparentProxy::new());
     let request = format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", backend.addr);
-    assert_eq!(raw_exchange(front.addr, request.as_bytes()).await.status(), 403);
+    assert_eq!(
+        raw_exchange(front.addr, request.as_bytes()).await.status(),
+        403
+    );
     let response = raw_exchange(front.addr, b"GET / HTTP/1.0\r\n\r\n").await;
     assert_eq!(response.status(), 400);
 }
 
 #[tokio::test]
 async fn bad_allowed_hosts_are_errors() {
-    for bad in ["", "example.com:port", "http://example.com", "user@example.com", "a:70000"] {
+    for bad in [
+        "",
+        "example.com:port",
+        "http://example.com",
+        "user@example.com",
+        "a:70000",
+    ] {
         let err = TransparentProxy::new().allow_host(bad).unwrap_err();
         assert_eq!(err.kind(), wsgiproxy::ErrorKind::BadHost, "{bad}");
     }

@@ -23,7 +23,9 @@ fn websocket_echo() -> impl App {
             let upgraded = upgrade.await.unwrap();
             let mut ws =
                 WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-            ws.send(Message::text(format!("hello from {path}"))).await.unwrap();
+            ws.send(Message::text(format!("hello from {path}")))
+                .await
+                .unwrap();
             while let Some(Ok(message)) = ws.next().await {
                 if message.is_close() {
                     break;
