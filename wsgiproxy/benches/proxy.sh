@@ -40,12 +40,7 @@ cargo build --release -q -p paste-server --example hello
 cargo build --release -q -p wsgiproxy --example proxy
 bin=${CARGO_TARGET_DIR:-target}/release/examples
 tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'rm -rf "$tmp"' EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() {
@@ -57,15 +52,15 @@ wait_up() {
     return 1
 }
 
-# start NAME PORT BACKEND_PORT -> the pid of the front end
+# start NAME PORT BACKEND_PORT: starts the front end, its pid in FRONT_PID
 start() {
     local name=$1 port=$2 backend=$3
     case $name in
     direct)
-        RUST_LOG=warn taskset -c "$FRONT_CPU" "$bin/hello" "127.0.0.1:$port" 2>/dev/null &
+        RUST_LOG=warn taskset -c "$FRONT_CPU" "$bin/hello" "127.0.0.1:$port" >/dev/null 2>&1 &
         ;;
     wsgiproxy)
-        RUST_LOG=warn taskset -c "$FRONT_CPU" "$bin/proxy" "127.0.0.1:$port" "http://127.0.0.1:$backend" 2>/dev/null &
+        RUST_LOG=warn taskset -c "$FRONT_CPU" "$bin/proxy" "127.0.0.1:$port" "http://127.0.0.1:$backend" >/dev/null 2>&1 &
         ;;
     nginx)
         mkdir -p "$tmp/nginx-$port"
@@ -99,10 +94,10 @@ http {
     }
 }
 CONF
-        taskset -c "$FRONT_CPU" "$NGINX" -p "$tmp/nginx-$port" -c "$tmp/nginx-$port/nginx.conf" 2>/dev/null &
+        taskset -c "$FRONT_CPU" "$NGINX" -p "$tmp/nginx-$port" -c "$tmp/nginx-$port/nginx.conf" >/dev/null 2>&1 &
         ;;
     esac
-    echo $!
+    FRONT_PID=$!
 }
 
 # run NAME -> prints "req_per_sec p99_ms"
@@ -112,11 +107,12 @@ run() {
     backend_port=$(free_port)
     backend_pid=""
     if [ "$name" != direct ]; then
-        RUST_LOG=warn taskset -c "$OTHER_CPU" "$bin/hello" "127.0.0.1:$backend_port" 2>/dev/null &
+        RUST_LOG=warn taskset -c "$OTHER_CPU" "$bin/hello" "127.0.0.1:$backend_port" >/dev/null 2>&1 &
         backend_pid=$!
         wait_up "$backend_port"
     fi
-    pid=$(start "$name" "$port" "$backend_port")
+    start "$name" "$port" "$backend_port"
+    pid=$FRONT_PID
     wait_up "$port"
     # warm-up
     taskset -c "$OTHER_CPU" wrk -t1 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$port/" >/dev/null
