@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use http::header::HOST;
+use http::header::{HOST, HeaderValue};
 use http::uri::{Authority, Scheme};
 use paste_core::{App, Request};
 
@@ -23,8 +23,8 @@ use crate::rewrite::{default_port, split_host_port};
 ///
 /// An allowed host is written `example.com` (its default port only),
 /// `example.com:8080` (that port) or `example.com:*` (any port). The
-/// backend gets the client's `Host` header unchanged, and is spoken to in
-/// plain HTTP (see [`https`](Self::https) with feature `tls`). The other
+/// backend gets the host the client named as its `Host`, and is spoken to
+/// in plain HTTP (`https(true)` with feature `tls`). The other
 /// options are those of [`HostProxy`](crate::HostProxy).
 ///
 /// ```
@@ -189,13 +189,16 @@ impl TransparentProxy {
                 .with_message("Forbidden: this proxy does not forward requests to that host"));
         }
         let host = host.to_owned();
+        // The backend gets the host it is reached at (RFC 9112 §3.2.2: an
+        // absolute request target wins over a differing Host).
+        let host_header = HeaderValue::from_str(authority.as_str()).ok();
         let target = Target {
             scheme: self.scheme.clone(),
             authority: authority.clone(),
             host: &host,
             port,
             base: "",
-            host_header: None,
+            host_header: host_header.as_ref(),
             cookie_domain: false,
         };
         forward(&self.pool, &self.options, target, req).await

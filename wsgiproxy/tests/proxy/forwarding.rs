@@ -300,3 +300,33 @@ async fn the_backend_url_and_its_errors_are_clear() {
         wsgiproxy::ErrorKind::FeatureMissing
     );
 }
+
+#[tokio::test]
+async fn a_request_built_in_process_is_forwarded_faithfully_with_its_cookies() {
+    // As webtest drives a live server: no connection, a relative URI, no
+    // Host; the proxy is called directly.
+    use paste_core::App;
+    let backend = start(echo());
+    let proxy = HostProxy::new(&format!("http://{}", backend.addr)).unwrap();
+    let req = http::Request::post("/login?next=%2Fhome")
+        .header("cookie", "session=abc; theme=dark")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-length", "17")
+        .body(paste_core::Body::from("user=me&pass=s3cr"))
+        .unwrap();
+    let response = tokio::time::timeout(PATIENCE, proxy.call(req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.into_body().to_bytes(1 << 20).await.unwrap();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(text.starts_with("POST /login?next=%2Fhome\n"), "{text}");
+    let headers = echoed_headers(&text);
+    let authority = backend.addr.to_string();
+    assert_eq!(echoed(&headers, "host"), Some(authority.as_str()));
+    assert_eq!(echoed(&headers, "cookie"), Some("session=abc; theme=dark"));
+    assert_eq!(echoed(&headers, "x-forwarded-for"), None);
+    assert_eq!(echoed(&headers, "x-forwarded-host"), None);
+    assert!(text.ends_with("\n\nuser=me&pass=s3cr"), "{text}");
+}

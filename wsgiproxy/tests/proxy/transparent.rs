@@ -82,3 +82,23 @@ async fn bad_allowed_hosts_are_errors() {
         assert_eq!(err.kind(), wsgiproxy::ErrorKind::BadHost, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn an_absolute_target_wins_over_a_differing_host_header() {
+    let backend = start(echo());
+    let proxy = TransparentProxy::new()
+        .allow_host(&backend.addr.to_string())
+        .unwrap();
+    let front = start(proxy);
+    let request = format!(
+        "GET http://{}/abs HTTP/1.1\r\nHost: not-allowed.example\r\n\r\n",
+        backend.addr
+    );
+    let response = raw_exchange(front.addr, request.as_bytes()).await;
+    assert_eq!(response.status(), 200);
+    let host = backend.addr.to_string();
+    assert_eq!(
+        echoed(&echoed_headers(&response.text()), "host"),
+        Some(host.as_str())
+    );
+}
