@@ -219,13 +219,68 @@ pub(crate) fn body_failed(err: hyper::Error) -> paste_core::BoxError {
         .into_boxed()
 }
 
-/// A response body streamed from the backend, errors logged and mapped.
-pub(crate) fn stream_body(incoming: Incoming) -> Body {
+/// A response body streamed from the backend, errors logged and mapped;
+/// with `idle`, cut off when no data arrives for that long.
+pub(crate) fn stream_body(incoming: Incoming, idle: Option<Duration>) -> Body {
     use http_body_util::BodyExt;
     if http_body::Body::is_end_stream(&incoming) {
         return Body::empty();
     }
-    Body::new(incoming.map_err(body_failed))
+    match idle {
+        None => Body::new(incoming.map_err(body_failed)),
+        Some(limit) => Body::new(IdleLimited {
+            inner: incoming,
+            limit,
+            sleep: Box::pin(tokio::time::sleep(limit)),
+        }),
+    }
+}
+
+/// A backend body that fails when it stalls for longer than `limit`
+/// between two frames.
+struct IdleLimited {
+    inner: Incoming,
+    limit: Duration,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl http_body::Body for IdleLimited {
+    type Data = bytes::Bytes;
+    type Error = paste_core::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                let deadline = tokio::time::Instant::now() + this.limit;
+                this.sleep.as_mut().reset(deadline);
+                Poll::Ready(frame.map(|frame| frame.map_err(body_failed)))
+            }
+            Poll::Pending => {
+                if this.sleep.as_mut().poll(cx).is_ready() {
+                    tracing::warn!(
+                        "proxy: the backend's response body stalled for {:?}; cut off",
+                        this.limit
+                    );
+                    return Poll::Ready(Some(Err(Error::new(StatusCode::GATEWAY_TIMEOUT)
+                        .with_message("the backend's response body stalled")
+                        .into_boxed())));
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 fn chain_has_timeout(err: &(dyn std::error::Error + 'static)) -> bool {

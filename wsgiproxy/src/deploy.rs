@@ -24,7 +24,7 @@ use crate::{HostProxy, TransparentProxy};
 /// - `strip_script_name`, `keep_host` (`proxy` only), `rewrite_location`,
 ///   `rewrite_cookies`, `x_forwarded_for`, `x_forwarded_host`,
 ///   `x_forwarded_proto`, `x_forwarded_prefix`, `forwarded`: booleans;
-/// - `connect_timeout`, `timeout`: durations (`30`, `500ms`, `2m`), or
+/// - `connect_timeout`, `timeout`, `body_timeout`: durations (`30`, `500ms`, `2m`), or
 ///   `none`.
 ///
 /// ```
@@ -138,6 +138,9 @@ macro_rules! common {
         }
         if let Some(limit) = timeout(local, "timeout")? {
             proxy = proxy.timeout(limit);
+        }
+        if let Some(limit) = timeout(local, "body_timeout")? {
+            proxy = proxy.body_timeout(limit);
         }
         proxy
     }};

@@ -25,6 +25,7 @@ pub(crate) struct Options {
     /// `None` lets every method through.
     pub(crate) allowed_methods: Option<(Vec<Method>, HeaderValue)>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) body_timeout: Option<Duration>,
     pub(crate) rewrite_location: bool,
     pub(crate) rewrite_cookies: bool,
     pub(crate) suppress: Vec<HeaderName>,
@@ -38,6 +39,7 @@ impl Default for Options {
             forwarding: Forwarding::default(),
             allowed_methods: None,
             timeout: Some(Duration::from_secs(60)),
+            body_timeout: None,
             rewrite_location: true,
             rewrite_cookies: true,
             suppress: Vec::new(),
@@ -201,7 +203,10 @@ pub(crate) async fn forward(
         };
         rewrite(&mut parts.headers, &mapping, opts);
     }
-    Ok(Response::from_parts(parts, client::stream_body(incoming)))
+    Ok(Response::from_parts(
+        parts,
+        client::stream_body(incoming, opts.body_timeout),
+    ))
 }
 
 /// The backend's URI for `req`: the target's scheme, authority and base,

@@ -105,10 +105,20 @@ macro_rules! common_options {
         /// counted from the start of the request, connecting included
         /// (default 60 seconds; `None` for no limit). Past it the client
         /// gets `504 Gateway Timeout`. The body then streams for as long
-        /// as it takes.
+        /// as it takes (see [`body_timeout`](Self::body_timeout)).
         #[must_use]
         pub fn timeout(mut self, limit: Option<std::time::Duration>) -> Self {
             std::sync::Arc::make_mut(&mut self.options).timeout = limit;
+            self
+        }
+
+        /// How long the backend's response body may stall between two
+        /// pieces of data before the response is cut off (default `None`:
+        /// no limit, for event streams and long polls). The client sees an
+        /// incomplete response, never a complete-looking one.
+        #[must_use]
+        pub fn body_timeout(mut self, limit: Option<std::time::Duration>) -> Self {
+            std::sync::Arc::make_mut(&mut self.options).body_timeout = limit;
             self
         }
 

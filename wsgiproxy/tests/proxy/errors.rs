@@ -120,3 +120,71 @@ async fn a_chunked_body_cut_by_the_backend_ends_without_its_last_chunk() {
     );
     assert_eq!(response.text(), "hello");
 }
+
+#[tokio::test]
+async fn a_backend_that_stalls_mid_body_is_cut_off_after_the_body_timeout() {
+    let backend = raw_backend(|mut stream| async move {
+        read_request_head(&mut stream).await;
+        write(
+            &mut stream,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nfirst",
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(stream);
+    })
+    .await;
+    let proxy = HostProxy::new(&format!("http://{backend}"))
+        .unwrap()
+        .body_timeout(Some(Duration::from_millis(300)));
+    let front = start(proxy);
+    let started = std::time::Instant::now();
+    let response = raw_exchange(front.addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text(), "first");
+    assert!(!response.complete);
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+#[tokio::test]
+async fn a_connection_that_hangs_gives_504_after_the_connect_timeout() {
+    // A listener that never accepts, its backlog full: further connection
+    // attempts get no answer at all.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    socket.listen(0).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    let mut held = Vec::new();
+    let mut full = false;
+    for _ in 0..64 {
+        match tokio::time::timeout(
+            Duration::from_millis(300),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => held.push(stream),
+            Ok(Err(err)) => panic!("connecting failed outright: {err}"),
+            Err(_) => {
+                full = true;
+                break;
+            }
+        }
+    }
+    assert!(full, "the backlog never filled up");
+
+    let proxy = HostProxy::new(&format!("http://{addr}"))
+        .unwrap()
+        .connect_timeout(Some(Duration::from_millis(300)));
+    let front = start(proxy);
+    let response = raw_exchange(front.addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(response.status(), 504);
+    drop(held);
+}
