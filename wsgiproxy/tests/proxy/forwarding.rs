@@ -330,3 +330,38 @@ async fn a_request_built_in_process_is_forwarded_faithfully_with_its_cookies() {
     assert_eq!(echoed(&headers, "x-forwarded-host"), None);
     assert!(text.ends_with("\n\nuser=me&pass=s3cr"), "{text}");
 }
+
+#[tokio::test]
+async fn an_http2_client_reaches_an_http1_backend() {
+    use http_body_util::BodyExt;
+    let backend = start(echo());
+    let front = start(HostProxy::new(&backend.url("")).unwrap());
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .http2_only(true)
+        .build_http::<Full<Bytes>>();
+    let response = tokio::time::timeout(
+        PATIENCE,
+        client.request(
+            http::Request::post(front.url("/h2?x=1"))
+                .header("cookie", "a=1")
+                .body(Full::new(Bytes::from_static(b"over h2")))
+                .unwrap(),
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.version(), http::Version::HTTP_2);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(text.starts_with("POST /h2?x=1\n"), "{text}");
+    let headers = echoed_headers(&text);
+    let front_authority = front.addr.to_string();
+    assert_eq!(
+        echoed(&headers, "x-forwarded-host"),
+        Some(front_authority.as_str())
+    );
+    assert_eq!(echoed(&headers, "cookie"), Some("a=1"));
+    assert!(text.ends_with("\n\nover h2"), "{text}");
+}
