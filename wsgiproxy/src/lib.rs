@@ -42,6 +42,8 @@
 //!   logged with [`tracing`], never shown to the client. A backend that
 //!   breaks off mid-body breaks the client's response off too, so that it
 //!   cannot pass for complete.
+//! - Whoever serves the proxy still limits what comes in: paste-server's
+//!   `max_body_size` (64 MiB by default) caps uploads through it.
 //! - An `Upgrade` (WebSocket) is passed through: once both sides have
 //!   switched, the bytes are copied both ways (over HTTP/1.1, when the app
 //!   is served by paste-server).
