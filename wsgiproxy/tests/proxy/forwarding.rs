@@ -365,3 +365,48 @@ async fn an_http2_client_reaches_an_http1_backend() {
     assert_eq!(echoed(&headers, "cookie"), Some("a=1"));
     assert!(text.ends_with("\n\nover h2"), "{text}");
 }
+
+#[tokio::test]
+async fn clones_of_a_proxy_share_one_pool_of_kept_alive_connections() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use paste_core::App;
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    let backend = raw_backend(move |mut stream| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async move {
+            loop {
+                let head = read_request_head(&mut stream).await;
+                if head.is_empty() {
+                    break;
+                }
+                write(
+                    &mut stream,
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                )
+                .await;
+            }
+        }
+    })
+    .await;
+    let proxy = HostProxy::new(&format!("http://{backend}")).unwrap();
+    for i in 0..20 {
+        let clone = proxy.clone();
+        let req = http::Request::get(format!("/n/{i}"))
+            .body(paste_core::Body::empty())
+            .unwrap();
+        let response = tokio::time::timeout(PATIENCE, clone.call(req))
+            .await
+            .unwrap()
+            .unwrap();
+        let body = response.into_body().to_bytes(1024).await.unwrap();
+        assert_eq!(body, "ok");
+    }
+    // One connection does it all, but for a race hyper's pool allows: a
+    // request may start a connection while the last one is on its way
+    // back to the pool. Without a shared pool it would take 20.
+    let connections = accepted.load(Ordering::SeqCst);
+    assert!((1..=3).contains(&connections), "{connections} connections");
+}
