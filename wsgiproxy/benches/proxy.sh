@@ -10,7 +10,9 @@
 # The front end under test (the backend itself when direct, the proxy, or
 # nginx) runs alone pinned to FRONT_CPU; the backend and wrk share
 # OTHER_CPU. The three take turns in rotating order, and the medians of the
-# per-round ratios are reported. Only 127.0.0.1 is used. nginx is
+# per-round ratios are reported, with the CPU time the front end spent per
+# request (steadier than throughput on a busy machine: the front end is
+# rarely the bottleneck there). Only 127.0.0.1 is used. nginx is
 # installed with apt-get when missing and runs from a temporary config.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -100,7 +102,19 @@ CONF
     FRONT_PID=$!
 }
 
-# run NAME -> prints "req_per_sec p99_ms"
+# cpu_ticks PID: user + system CPU time of PID and its children (nginx's
+# worker), in clock ticks.
+cpu_ticks() {
+    local total=0 p
+    for p in "$1" $(pgrep -P "$1" || true); do
+        [ -r "/proc/$p/stat" ] || continue
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "$total"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# run NAME -> prints "req_per_sec p99_ms cpu_us_per_request"
 run() {
     local name=$1 port backend_port backend_pid pid out rps p99
     port=$(free_port)
@@ -116,7 +130,10 @@ run() {
     wait_up "$port"
     # warm-up
     taskset -c "$OTHER_CPU" wrk -t1 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$port/" >/dev/null
+    local before after requests cpu
+    before=$(cpu_ticks "$pid")
     out=$(taskset -c "$OTHER_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/")
+    after=$(cpu_ticks "$pid")
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     if [ -n "$backend_pid" ]; then
@@ -128,12 +145,14 @@ run() {
     fi
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}')
-    echo "$rps $p99"
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    cpu=$(awk -v t=$((after - before)) -v us="$TICK_US" -v n="$requests" 'BEGIN {print t * us / n}')
+    echo "$rps $p99 $cpu"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-declare -A rps_of p99_of
+declare -A rps_of p99_of cpu_of
 declare -a vs_nginx vs_direct
 names=(direct wsgiproxy nginx)
 for round in $(seq "$ROUNDS"); do
@@ -142,11 +161,12 @@ for round in $(seq "$ROUNDS"); do
     order=("${names[@]:$shift_by}" "${names[@]:0:$shift_by}")
     declare -A this
     for name in "${order[@]}"; do
-        read -r rps p99 < <(run "$name")
-        printf 'round %d  %-10s %10.0f req/s  p99 %6.2f ms\n' "$round" "$name" "$rps" "$p99" >&2
+        read -r rps p99 cpu < <(run "$name")
+        printf 'round %d  %-10s %10.0f req/s  p99 %6.2f ms  front-end CPU %5.1f us/req\n' "$round" "$name" "$rps" "$p99" "$cpu" >&2
         this[$name]=$rps
         rps_of[$name]="${rps_of[$name]:-} $rps"
         p99_of[$name]="${p99_of[$name]:-} $p99"
+        cpu_of[$name]="${cpu_of[$name]:-} $cpu"
     done
     vs_nginx+=("$(awk -v p="${this[wsgiproxy]}" -v n="${this[nginx]}" 'BEGIN {print p/n}')")
     vs_direct+=("$(awk -v p="${this[wsgiproxy]}" -v d="${this[direct]}" 'BEGIN {print p/d}')")
@@ -155,12 +175,16 @@ done
 
 echo
 echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, medians; front end on CPU $FRONT_CPU, backend and wrk on CPU $OTHER_CPU"
-printf '%-12s %12s %10s\n' "front end" "req/s" "p99 (ms)"
+printf '%-12s %12s %10s %16s\n' "front end" "req/s" "p99 (ms)" "CPU (us/req)"
 for name in "${names[@]}"; do
     r=$(printf '%s\n' ${rps_of[$name]} | median)
     p=$(printf '%s\n' ${p99_of[$name]} | median)
-    printf '%-12s %12.0f %10.2f\n' "$name" "$r" "$p"
+    c=$(printf '%s\n' ${cpu_of[$name]} | median)
+    printf '%-12s %12.0f %10.2f %16.1f\n' "$name" "$r" "$p" "$c"
 done
 n=$(printf '%s\n' "${vs_nginx[@]}" | median)
 d=$(printf '%s\n' "${vs_direct[@]}" | median)
 printf 'ratio wsgiproxy/nginx: %.3f (goal >= 0.8); wsgiproxy/direct: %.3f (medians of per-round ratios)\n' "$n" "$d"
+cp=$(printf '%s\n' ${cpu_of[wsgiproxy]} | median)
+cn=$(printf '%s\n' ${cpu_of[nginx]} | median)
+awk -v p="$cp" -v n="$cn" 'BEGIN {printf "CPU per request, wsgiproxy/nginx: %.2f\n", p/n}'
