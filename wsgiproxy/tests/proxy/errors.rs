@@ -8,14 +8,13 @@ use wsgiproxy::HostProxy;
 use crate::common::*;
 
 /// A port with nothing listening on it (bound, then let go).
-async fn dead_port() -> std::net::SocketAddr {
+pub(crate) async fn dead_port() -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     listener.local_addr().unwrap()
 }
 
 #[tokio::test]
 async fn a_backend_that_is_down_gives_502_without_details() {
-    let (logs, _guard) = Logs::capture();
     let dead = dead_port().await;
     let front = start(HostProxy::new(&format!("http://{dead}")).unwrap());
     let response = raw_exchange(front.addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
@@ -30,10 +29,6 @@ async fn a_backend_that_is_down_gives_502_without_details() {
         !text.to_lowercase().contains("refused"),
         "the cause leaked: {text}"
     );
-    // The details are in the log, for the operator.
-    let logged = logs.text();
-    assert!(logged.contains(&dead.to_string()), "{logged}");
-    assert!(logged.to_lowercase().contains("refused"), "{logged}");
 }
 
 #[tokio::test]
