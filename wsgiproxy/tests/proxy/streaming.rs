@@ -127,3 +127,112 @@ async fn an_upload_streams_to_the_backend_before_it_is_all_sent() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.text(), "10");
 }
+
+#[tokio::test]
+async fn a_raw_hyper_backend_streaming_chunks_is_relayed_chunk_by_chunk() {
+    use std::convert::Infallible;
+
+    use http_body_util::StreamBody;
+    use hyper::body::Frame;
+    use hyper_util::rt::TokioIo;
+
+    // A hyper server whose body comes in three chunks, the last one only
+    // once the test has seen the first two through the proxy.
+    let (release_tx, release_rx) = tokio::sync::watch::channel(false);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let backend = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let release_rx = release_rx.clone();
+            let service = hyper::service::service_fn(move |_req| {
+                let release_rx = release_rx.clone();
+                let stream = futures_util::stream::unfold(0u8, move |step| {
+                    let mut release_rx = release_rx.clone();
+                    async move {
+                        let chunk: &'static [u8] = match step {
+                            0 => b"one,",
+                            1 => b"two,",
+                            2 => {
+                                let _ = release_rx.wait_for(|go| *go).await;
+                                b"three"
+                            }
+                            _ => return None,
+                        };
+                        Some((
+                            Ok::<_, Infallible>(Frame::data(Bytes::from_static(chunk))),
+                            step + 1,
+                        ))
+                    }
+                });
+                async move {
+                    Ok::<_, Infallible>(
+                        http::Response::builder()
+                            .header("x-backend", "raw-hyper")
+                            .body(StreamBody::new(stream))
+                            .unwrap(),
+                    )
+                }
+            });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service),
+            );
+        }
+    });
+
+    let front = start(HostProxy::new(&format!("http://{backend}")).unwrap());
+    let mut client = BufReader::new(TcpStream::connect(front.addr).await.unwrap());
+    client
+        .get_mut()
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        tokio::time::timeout(PATIENCE, client.read_line(&mut line))
+            .await
+            .unwrap()
+            .unwrap();
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_lowercase().contains("x-backend: raw-hyper"),
+        "{head}"
+    );
+    assert!(
+        head.to_lowercase().contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    let mut seen = Vec::new();
+    while seen.len() < 8 {
+        let mut size = String::new();
+        tokio::time::timeout(PATIENCE, client.read_line(&mut size))
+            .await
+            .unwrap()
+            .unwrap();
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        let mut chunk = vec![0; size + 2];
+        client.read_exact(&mut chunk).await.unwrap();
+        seen.extend_from_slice(&chunk[..size]);
+    }
+    assert_eq!(seen, b"one,two,");
+    release_tx.send(true).unwrap();
+    let rest = tokio::time::timeout(PATIENCE, async {
+        let mut rest = Vec::new();
+        while !rest.ends_with(b"0\r\n\r\n") {
+            let mut buf = [0u8; 64];
+            let n = client.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed early");
+            rest.extend_from_slice(&buf[..n]);
+        }
+        rest
+    })
+    .await
+    .unwrap();
+    assert_eq!(rest, b"5\r\nthree\r\n0\r\n\r\n");
+}
