@@ -95,6 +95,30 @@ impl TestApp {
         }
     }
 
+    /// Drives the live server at `url` (`http://host:port[/base]`, or
+    /// `https://…` with wsgiproxy's `tls` feature) over HTTP, through a
+    /// [`wsgiproxy::HostProxy`]: the same tests then run against a
+    /// deployed server. Redirects and cookies that name the server are
+    /// rewritten to the test app's host, as a browser in front of a proxy
+    /// would see them, so `follow` and the cookie jar work unchanged.
+    ///
+    /// ```no_run
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), wsgiproxy::Error> {
+    /// let app = webtest::TestApp::from_url("http://127.0.0.1:8080")?;
+    /// app.get("/").await.mustcontain(&["Hello"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When `url` is not an http(s) URL with a host (or a user, query or
+    /// fragment is in it).
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub fn from_url(url: &str) -> Result<Self, wsgiproxy::Error> {
+        Ok(Self::new(wsgiproxy::HostProxy::new(url)?))
+    }
+
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         self.inner
             .state

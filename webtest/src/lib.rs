@@ -41,9 +41,9 @@
 //!   see its output, its status and the files it created, changed and
 //!   deleted.
 //!
-//! Driving a live server over HTTP means wrapping a proxy app:
-//! `TestApp::new(wsgiproxy::HostProxy::new(url)?)`; an `http` feature that
-//! does it from a URL is planned.
+//! With the `http` feature, [`TestApp::from_url`] drives a live server over
+//! HTTP instead (through a `wsgiproxy` proxy app): the same tests then run
+//! in-process or against a deployed server.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod app;
