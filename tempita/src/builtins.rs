@@ -399,7 +399,7 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             Ok(Value::list(
                 items
                     .iter()
-                    .zip(start..)
+                    .zip((0..).map(|k: i64| start.saturating_add(k)))
                     .map(|(v, i)| Value::tuple([i.into(), v.clone()]))
                     .collect(),
             ))
@@ -419,10 +419,11 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             if step == 0 {
                 return Err(rt(ErrorKind::Value, "range() arg 3 must not be zero"));
             }
+            let (start_w, stop_w, step_w) = (i128::from(start), i128::from(stop), i128::from(step));
             let count = if step > 0 {
-                (stop - start + step - 1) / step
+                (stop_w - start_w + step_w - 1) / step_w
             } else {
-                (start - stop - step - 1) / -step
+                (start_w - stop_w - step_w - 1) / -step_w
             };
             if count > 10_000_000 {
                 return Err(rt(ErrorKind::Overflow, "range() too large for a template"));
@@ -431,7 +432,8 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             let mut i = start;
             while (step > 0 && i < stop) || (step < 0 && i > stop) {
                 out.push(Value::from(i));
-                i += step;
+                let Some(n) = i.checked_add(step) else { break };
+                i = n;
             }
             Ok(Value::list(out))
         }

@@ -1090,7 +1090,8 @@ fn slice_indices(len: usize, [start, stop, step]: [Option<i64>; 3]) -> Result<Ve
         let (mut i, stop) = (clamp(start, 0, 0, len), clamp(stop, len, 0, len));
         while i < stop {
             out.push(usize::try_from(i).unwrap_or(0));
-            i += step;
+            let Some(n) = i.checked_add(step) else { break };
+            i = n;
         }
     } else {
         let (mut i, stop) = (
@@ -1099,7 +1100,8 @@ fn slice_indices(len: usize, [start, stop, step]: [Option<i64>; 3]) -> Result<Ve
         );
         while i > stop {
             out.push(usize::try_from(i).unwrap_or(0));
-            i += step;
+            let Some(n) = i.checked_add(step) else { break };
+            i = n;
         }
     }
     Ok(out)
@@ -1248,7 +1250,12 @@ fn num_op(op: BinOp, x: Num, y: Num, sym: &str, a: &Value, b: &Value) -> Result<
                 if y == 0 {
                     return Err(rt(ErrorKind::ZeroDivision, "integer modulo by zero"));
                 }
-                Ok(Value::from(x - x.div_floor_py(y) * y))
+                let r = x.wrapping_rem(y);
+                Ok(Value::from(if r != 0 && ((r < 0) != (y < 0)) {
+                    r + y
+                } else {
+                    r
+                }))
             }
             BinOp::Pow => {
                 if y < 0 {
@@ -1304,7 +1311,7 @@ trait DivFloor {
 impl DivFloor for i64 {
     fn div_floor_py(self, y: Self) -> Self {
         let q = self.wrapping_div(y);
-        if (self % y != 0) && ((self < 0) != (y < 0)) {
+        if (self.wrapping_rem(y) != 0) && ((self < 0) != (y < 0)) {
             q - 1
         } else {
             q
