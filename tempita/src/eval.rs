@@ -405,6 +405,7 @@ impl State {
         match name {
             "start_braces" => Some(frame.template.delimiters.0.as_str().into()),
             "end_braces" => Some(frame.template.delimiters.1.as_str().into()),
+            "__template_name__" => Some(frame.template.name.as_deref().into()),
             _ => builtins::lookup(name),
         }
     }

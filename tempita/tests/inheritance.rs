@@ -300,3 +300,17 @@ fn parents_take_the_mode_of_the_child_and_outlive_the_loader() {
         "<&amp;>[&amp;]"
     );
 }
+
+#[test]
+fn self_get_finds_existing_defs_and_template_name_is_set() {
+    let loader = map_loader(HashMap::from([(
+        "base",
+        "{{self.get.title('x')}}|{{self.get.missing}}|{{__template_name__}}",
+    )]));
+    let t = Template::builder("{{inherit 'base'}}{{def title(a)}}T{{a}}{{enddef}}")
+        .name("child")
+        .loader(loader)
+        .build()
+        .unwrap();
+    assert_eq!(t.substitute(&Context::new()).unwrap(), "Tx||base");
+}
