@@ -41,6 +41,7 @@ mod template;
 mod value;
 
 pub use bunch::bunch;
+pub use looper::looper;
 pub use error::{Error, ErrorKind, Result};
 pub use html::{attr_from as attr, html_quote, url};
 pub use template::{
