@@ -41,9 +41,9 @@ mod template;
 mod value;
 
 pub use bunch::bunch;
-pub use looper::looper;
 pub use error::{Error, ErrorKind, Result};
 pub use html::{attr_from as attr, html_quote, url};
+pub use looper::looper;
 pub use template::{
     Context, DirLoader, HtmlTemplate, Loader, Template, TemplateBuilder, eval, sub, sub_html,
 };
