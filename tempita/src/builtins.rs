@@ -39,6 +39,8 @@ const BUILTINS: &[&str] = &[
     "ord",
     "callable",
     "isinstance",
+    "map",
+    "filter",
     "looper",
     "html",
     "html_quote",
@@ -345,6 +347,41 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
                 kw.get("reverse").is_some_and(Value::is_true),
             )?;
             Ok(Value::list(items))
+        }
+        "map" => {
+            if args.len() < 2 {
+                return Err(type_err("map() must have at least two arguments."));
+            }
+            let seqs = args[1..]
+                .iter()
+                .map(|a| st.iterate(a))
+                .collect::<Result<Vec<_>>>()?;
+            let n = seqs.iter().map(|s| s.len()).min().unwrap_or(0);
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                out.push(st.call(
+                    &args[0],
+                    seqs.iter().map(|s| s[i].clone()).collect(),
+                    Kwargs::default(),
+                )?);
+            }
+            Ok(Value::list(out))
+        }
+        "filter" => {
+            arity(name, &args, 2, 2)?;
+            let mut out = Vec::new();
+            for v in st.iterate(&args[1])?.iter() {
+                let keep = if args[0].is_none() {
+                    v.is_true()
+                } else {
+                    st.call(&args[0], vec![v.clone()], Kwargs::default())?
+                        .is_true()
+                };
+                if keep {
+                    out.push(v.clone());
+                }
+            }
+            Ok(Value::list(out))
         }
         "reversed" => {
             arity(name, &args, 1, 1)?;
