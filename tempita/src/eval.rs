@@ -1,7 +1,6 @@
 //! The evaluator: runs the template tree and evaluates expressions.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
@@ -14,30 +13,9 @@ use crate::parser::{DefNode, Node};
 use crate::template::TemplateInner;
 use crate::value::{Dict, Kwargs, Num, Object, Repr, Value};
 
-/// FNV-1a: namespaces hash short names, where SipHash is slow.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// A namespace: name → value.
-pub(crate) type Ns = HashMap<Arc<str>, Value, BuildHasherDefault<Fnv>>;
+/// A namespace: name → value. The std hasher is randomly seeded, so that
+/// contexts built from client-chosen names cannot be flooded with collisions.
+pub(crate) type Ns = HashMap<Arc<str>, Value>;
 
 /// Callables that need the evaluator.
 pub(crate) enum Callable {
