@@ -39,6 +39,8 @@ const BUILTINS: &[&str] = &[
     "ord",
     "callable",
     "isinstance",
+    "map",
+    "filter",
     "looper",
     "html",
     "html_quote",
@@ -346,6 +348,41 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             )?;
             Ok(Value::list(items))
         }
+        "map" => {
+            if args.len() < 2 {
+                return Err(type_err("map() must have at least two arguments."));
+            }
+            let seqs = args[1..]
+                .iter()
+                .map(|a| st.iterate(a))
+                .collect::<Result<Vec<_>>>()?;
+            let n = seqs.iter().map(|s| s.len()).min().unwrap_or(0);
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                out.push(st.call(
+                    &args[0],
+                    seqs.iter().map(|s| s[i].clone()).collect(),
+                    Kwargs::default(),
+                )?);
+            }
+            Ok(Value::list(out))
+        }
+        "filter" => {
+            arity(name, &args, 2, 2)?;
+            let mut out = Vec::new();
+            for v in st.iterate(&args[1])?.iter() {
+                let keep = if args[0].is_none() {
+                    v.is_true()
+                } else {
+                    st.call(&args[0], vec![v.clone()], Kwargs::default())?
+                        .is_true()
+                };
+                if keep {
+                    out.push(v.clone());
+                }
+            }
+            Ok(Value::list(out))
+        }
         "reversed" => {
             arity(name, &args, 1, 1)?;
             let mut items = st.iterate(&args[0])?.to_vec();
@@ -399,7 +436,7 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             Ok(Value::list(
                 items
                     .iter()
-                    .zip(start..)
+                    .zip((0..).map(|k: i64| start.saturating_add(k)))
                     .map(|(v, i)| Value::tuple([i.into(), v.clone()]))
                     .collect(),
             ))
@@ -419,10 +456,11 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             if step == 0 {
                 return Err(rt(ErrorKind::Value, "range() arg 3 must not be zero"));
             }
+            let (start_w, stop_w, step_w) = (i128::from(start), i128::from(stop), i128::from(step));
             let count = if step > 0 {
-                (stop - start + step - 1) / step
+                (stop_w - start_w + step_w - 1) / step_w
             } else {
-                (start - stop - step - 1) / -step
+                (start_w - stop_w - step_w - 1) / -step_w
             };
             if count > 10_000_000 {
                 return Err(rt(ErrorKind::Overflow, "range() too large for a template"));
@@ -431,7 +469,8 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             let mut i = start;
             while (step > 0 && i < stop) || (step < 0 && i > stop) {
                 out.push(Value::from(i));
-                i += step;
+                let Some(n) = i.checked_add(step) else { break };
+                i = n;
             }
             Ok(Value::list(out))
         }

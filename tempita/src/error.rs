@@ -78,6 +78,7 @@ pub struct Error {
     name: Option<String>,
     position: Option<(usize, usize)>,
     snippet: Option<String>,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
@@ -89,7 +90,15 @@ impl Error {
             name: None,
             position: None,
             snippet: None,
+            source: None,
         }
+    }
+
+    /// Keep `source` as the cause (see [`std::error::Error::source`]).
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
     }
 
     /// The kind of error.
@@ -186,7 +195,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// A position in a template: 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

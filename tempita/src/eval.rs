@@ -1,7 +1,6 @@
 //! The evaluator: runs the template tree and evaluates expressions.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
@@ -14,30 +13,9 @@ use crate::parser::{DefNode, Node};
 use crate::template::TemplateInner;
 use crate::value::{Dict, Kwargs, Num, Object, Repr, Value};
 
-/// FNV-1a: namespaces hash short names, where SipHash is slow.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// A namespace: name → value.
-pub(crate) type Ns = HashMap<Arc<str>, Value, BuildHasherDefault<Fnv>>;
+/// A namespace: name → value. The std hasher is randomly seeded, so that
+/// contexts built from client-chosen names cannot be flooded with collisions.
+pub(crate) type Ns = HashMap<Arc<str>, Value>;
 
 /// Callables that need the evaluator.
 pub(crate) enum Callable {
@@ -405,6 +383,7 @@ impl State {
         match name {
             "start_braces" => Some(frame.template.delimiters.0.as_str().into()),
             "end_braces" => Some(frame.template.delimiters.1.as_str().into()),
+            "__template_name__" => Some(frame.template.name.as_deref().into()),
             _ => builtins::lookup(name),
         }
     }
@@ -1090,7 +1069,8 @@ fn slice_indices(len: usize, [start, stop, step]: [Option<i64>; 3]) -> Result<Ve
         let (mut i, stop) = (clamp(start, 0, 0, len), clamp(stop, len, 0, len));
         while i < stop {
             out.push(usize::try_from(i).unwrap_or(0));
-            i += step;
+            let Some(n) = i.checked_add(step) else { break };
+            i = n;
         }
     } else {
         let (mut i, stop) = (
@@ -1099,7 +1079,8 @@ fn slice_indices(len: usize, [start, stop, step]: [Option<i64>; 3]) -> Result<Ve
         );
         while i > stop {
             out.push(usize::try_from(i).unwrap_or(0));
-            i += step;
+            let Some(n) = i.checked_add(step) else { break };
+            i = n;
         }
     }
     Ok(out)
@@ -1248,7 +1229,12 @@ fn num_op(op: BinOp, x: Num, y: Num, sym: &str, a: &Value, b: &Value) -> Result<
                 if y == 0 {
                     return Err(rt(ErrorKind::ZeroDivision, "integer modulo by zero"));
                 }
-                Ok(Value::from(x - x.div_floor_py(y) * y))
+                let r = x.wrapping_rem(y);
+                Ok(Value::from(if r != 0 && ((r < 0) != (y < 0)) {
+                    r + y
+                } else {
+                    r
+                }))
             }
             BinOp::Pow => {
                 if y < 0 {
@@ -1304,7 +1290,7 @@ trait DivFloor {
 impl DivFloor for i64 {
     fn div_floor_py(self, y: Self) -> Self {
         let q = self.wrapping_div(y);
-        if (self % y != 0) && ((self < 0) != (y < 0)) {
+        if (self.wrapping_rem(y) != 0) && ((self < 0) != (y < 0)) {
             q - 1
         } else {
             q

@@ -81,7 +81,7 @@ fn float_fmt(f: f64, ty: char, prec: Option<usize>, alt: bool) -> String {
     match ty {
         'f' | 'F' => {
             let p = prec.unwrap_or(6);
-            format!("{f:.p$}")
+            fixed_fast(f, p).unwrap_or_else(|| format!("{f:.p$}"))
         }
         'e' | 'E' => sci(f, prec.unwrap_or(6), ty == 'E'),
         '%' => {
@@ -115,6 +115,47 @@ fn float_fmt(f: f64, ty: char, prec: Option<usize>, alt: bool) -> String {
             if ty == 'G' { s.to_uppercase() } else { s }
         }
     }
+}
+
+/// `format!("{f:.p$}")` without the exact (bignum) algorithm, for the common
+/// case of a small value and few decimals whose rounding is not a near tie;
+/// `None` when the exact algorithm is needed.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
+)]
+fn fixed_fast(f: f64, p: usize) -> Option<String> {
+    const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+    let scale = *POW10.get(p)?;
+    let scaled = f.abs() * scale;
+    // Below 1e9 the product's error is under 1e-6, far from the tie margin.
+    if scaled.is_nan() || scaled >= 1e9 {
+        return None;
+    }
+    let frac = scaled - scaled.floor();
+    if (frac - 0.5).abs() < 1e-6 {
+        return None;
+    }
+    let n = scaled.round() as u64;
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + 3);
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    if p == 0 {
+        out.push_str(&digits);
+    } else if digits.len() > p {
+        let (int, dec) = digits.split_at(digits.len() - p);
+        out.push_str(int);
+        out.push('.');
+        out.push_str(dec);
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', p - digits.len()));
+        out.push_str(&digits);
+    }
+    Some(out)
 }
 
 fn group_thousands(digits: &str) -> String {
@@ -554,4 +595,43 @@ pub(crate) fn format_method(
     }
     out.push_str(rest);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed_fast;
+
+    #[test]
+    fn fast_fixed_formatting_agrees_with_the_exact_one() {
+        let mut seed: u64 = 42;
+        let mut checked = 0;
+        for i in 0..200_000u32 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            #[allow(clippy::cast_precision_loss)]
+            let f = match i % 4 {
+                0 => (seed % 1_000_000) as f64 / 1000.0,
+                1 => (seed % 10_000) as f64 * 0.005 - 25.0,
+                2 => f64::from_bits(seed >> 2) % 1e8,
+                _ => (seed % 100_000) as f64 / 8.0,
+            };
+            let p = usize::try_from(seed % 7).unwrap();
+            if let Some(fast) = fixed_fast(f, p) {
+                assert_eq!(fast, format!("{f:.p$}"), "{f} .{p}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000);
+        assert_eq!(
+            fixed_fast(2.675, 2),
+            None,
+            "a near tie goes to the exact algorithm"
+        );
+        assert_eq!(
+            fixed_fast(1.005, 2).unwrap_or_else(|| format!("{:.2}", 1.005)),
+            "1.00"
+        );
+        assert_eq!(fixed_fast(-0.0, 1).unwrap(), "-0.0");
+    }
 }

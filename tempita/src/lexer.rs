@@ -155,26 +155,46 @@ pub(crate) fn trim(tokens: &mut [Token]) {
         if !(prev_ok && next_ok) {
             continue;
         }
-        last_trim = Some(i);
+        if !next.is_empty() {
+            last_trim = Some(i);
+        }
         if i > 0
             && let Token::Text(t) = &mut tokens[i - 1]
         {
-            if !t.is_empty() && ends_line(t) && !stacked && (!first || !ws_only(t)) {
-                let keep = t.rfind('\n').map_or(0, |n| n + 1);
-                t.truncate(keep);
-            } else {
+            if (first && ws_only(t)) || stacked {
                 t.clear();
+            } else if !t.is_empty() {
+                let keep = trail_cut(t);
+                t.truncate(keep);
             }
         }
         if let Some(Token::Text(t)) = tokens.get_mut(i + 1) {
             match line_start_len(t) {
-                Some(n) => {
+                Some(n) if !(last && ws_only(t)) => {
                     t.drain(..n);
                 }
-                None => t.clear(),
+                _ => t.clear(),
             }
         }
     }
+}
+
+/// Where the text before a trimmed directive is cut: just after the newline
+/// that starts its trailing `\n[\t ]*`. Like Tempita (whose regex `$` also
+/// matches before a final newline), a blank line right before the directive
+/// line goes too: `"a\n\n"` keeps `"a\n"`.
+fn trail_cut(s: &str) -> usize {
+    for (p, _) in s.match_indices('\n') {
+        let rest = &s[p + 1..];
+        let rest = rest
+            .strip_prefix('\r')
+            .unwrap_or(rest)
+            .trim_start_matches([' ', '\t']);
+        if rest.is_empty() || rest == "\n" || rest == "\r\n" {
+            return p + 1;
+        }
+    }
+    s.rfind('\n').map_or(0, |n| n + 1)
 }
 
 #[cfg(test)]

@@ -20,7 +20,10 @@
 //!   [`Object`] exposes your own types.
 //! - [`Loader`] finds templates for `{{inherit}}`; [`DirLoader`] serves a
 //!   directory safely and caches parsed templates.
-//! - [`Error`] says what went wrong and where: `name:line:column: message`.
+//! - [`Error`] says what went wrong and where: `name:line:column: message`,
+//!   and with `{:#}` the source line and a caret.
+//! - Helpers Tempita exports to Python code: [`eval`] (one expression),
+//!   [`looper`], [`bunch`], [`html_quote`], [`url`], [`attr`].
 //!
 //! The language itself is described in the [`syntax`] guide.
 
@@ -43,6 +46,7 @@ mod value;
 pub use bunch::bunch;
 pub use error::{Error, ErrorKind, Result};
 pub use html::{attr_from as attr, html_quote, url};
+pub use looper::looper;
 pub use template::{
     Context, DirLoader, HtmlTemplate, Loader, Template, TemplateBuilder, eval, sub, sub_html,
 };

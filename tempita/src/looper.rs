@@ -71,8 +71,18 @@ impl Object for LoopPos {
     }
 }
 
-pub(crate) fn looper(items: Vec<Value>) -> Value {
-    Value::from_object(Looper(Arc::new(items)))
+/// `looper(seq)`: iterate `(loop, item)` pairs, where `loop` knows the
+/// position (`index`, `number`, `first`, `last`, `odd`, `even`, `length`,
+/// `previous`, `next`, `item`, `first_group()`, `last_group()`).
+///
+/// ```
+/// use tempita::{Context, Template, looper};
+/// let t = Template::new("{{for loop, x in seq}}{{x}}{{if not loop.last}}, {{endif}}{{endfor}}").unwrap();
+/// let seq = looper(["a", "b", "c"].map(tempita::Value::from));
+/// assert_eq!(t.substitute(&Context::new().with("seq", seq)).unwrap(), "a, b, c");
+/// ```
+pub fn looper(items: impl IntoIterator<Item = Value>) -> Value {
+    Value::from_object(Looper(Arc::new(items.into_iter().collect())))
 }
 
 /// Group boundary test of `first_group`/`last_group`, with the getter already applied.

@@ -273,9 +273,8 @@ impl MapBuilder {
     }
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
         // Struct fields are unique: no need to look for an existing key.
-        self.dict
-            .entries
-            .push((field_name(key), value.serialize(ValueSerializer)?));
+        let value = value.serialize(ValueSerializer)?;
+        self.dict.push_new(field_name(key), value);
         Ok(())
     }
 }

@@ -85,6 +85,7 @@ impl Template {
                 ErrorKind::Io,
                 format!("cannot read {}: {e}", path.display()),
             )
+            .with_source(e)
         })?;
         let mut b = Self::builder(content).name(path.display().to_string());
         if let Some(dir) = path.parent() {
@@ -706,8 +707,9 @@ impl DirLoader {
         {
             return Ok(t.clone());
         }
-        let content = std::fs::read_to_string(&real)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {rel}: {e}")))?;
+        let content = std::fs::read_to_string(&real).map_err(|e| {
+            Error::new(ErrorKind::Io, format!("cannot read {rel}: {e}")).with_source(e)
+        })?;
         let weak = Self {
             inner: self.inner.clone(),
             cache: match &cache {

@@ -184,15 +184,28 @@ pub trait Object: std::any::Any + fmt::Debug + Send + Sync {
     }
 }
 
-/// An insertion-ordered dict with any value as key.
+/// An insertion-ordered dict with any value as key. Past a few entries, text
+/// keys are indexed by a (randomly seeded) hash map, so that building or
+/// reading a dict with many client-chosen keys stays linear.
 #[derive(Clone, Default, Debug)]
 pub(crate) struct Dict {
     pub(crate) entries: Vec<(Value, Value)>,
+    index: Option<HashMap<Arc<str>, usize>>,
+}
+
+/// Dicts up to this size are searched linearly.
+const INDEX_FROM: usize = 12;
+
+fn text_key(key: &Value) -> Option<&Arc<str>> {
+    match &key.0 {
+        Repr::Str(s) | Repr::Markup(s) => Some(s),
+        _ => None,
+    }
 }
 
 impl Dict {
     pub(crate) fn get(&self, key: &Value) -> Option<&Value> {
-        if let Repr::Str(k) = &key.0 {
+        if let Some(k) = text_key(key) {
             return self.get_str(k);
         }
         self.entries
@@ -202,16 +215,43 @@ impl Dict {
     }
 
     pub(crate) fn get_str(&self, key: &str) -> Option<&Value> {
+        if let Some(index) = &self.index {
+            return index.get(key).map(|i| &self.entries[*i].1);
+        }
         self.entries
             .iter()
-            .find(|(k, _)| matches!(&k.0, Repr::Str(s) if &**s == key))
+            .find(|(k, _)| text_key(k).is_some_and(|s| &**s == key))
             .map(|(_, v)| v)
     }
 
+    fn position(&self, key: &Value) -> Option<usize> {
+        match (text_key(key), &self.index) {
+            (Some(k), Some(index)) => index.get(k).copied(),
+            _ => self.entries.iter().position(|(k, _)| k.py_eq(key)),
+        }
+    }
+
     pub(crate) fn insert(&mut self, key: Value, value: Value) {
-        match self.entries.iter_mut().find(|(k, _)| k.py_eq(&key)) {
-            Some(slot) => slot.1 = value,
-            None => self.entries.push((key, value)),
+        match self.position(&key) {
+            Some(i) => self.entries[i].1 = value,
+            None => self.push_new(key, value),
+        }
+    }
+
+    /// Add a key known not to be present (struct fields).
+    pub(crate) fn push_new(&mut self, key: Value, value: Value) {
+        if let (Some(index), Some(k)) = (&mut self.index, text_key(&key)) {
+            index.insert(k.clone(), self.entries.len());
+        }
+        self.entries.push((key, value));
+        if self.index.is_none() && self.entries.len() > INDEX_FROM {
+            let index = self
+                .entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (k, _))| text_key(k).map(|k| (k.clone(), i)))
+                .collect();
+            self.index = Some(index);
         }
     }
 }

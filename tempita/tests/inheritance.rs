@@ -300,3 +300,35 @@ fn parents_take_the_mode_of_the_child_and_outlive_the_loader() {
         "<&amp;>[&amp;]"
     );
 }
+
+#[test]
+fn self_get_finds_existing_defs_and_template_name_is_set() {
+    let loader = map_loader(HashMap::from([(
+        "base",
+        "{{self.get.title('x')}}|{{self.get.missing}}|{{__template_name__}}",
+    )]));
+    let t = Template::builder("{{inherit 'base'}}{{def title(a)}}T{{a}}{{enddef}}")
+        .name("child")
+        .loader(loader)
+        .build()
+        .unwrap();
+    assert_eq!(t.substitute(&Context::new()).unwrap(), "Tx||base");
+}
+
+#[test]
+fn errors_in_a_parent_name_the_parent_and_io_errors_keep_their_cause() {
+    let loader = map_loader(HashMap::from([("base", "ok\n{{missing}}")]));
+    let t = Template::builder("{{inherit 'base'}}x")
+        .name("child")
+        .loader(loader)
+        .build()
+        .unwrap();
+    let e = t.substitute(&Context::new()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "base:2:3: NameError: name 'missing' is not defined"
+    );
+    let e = Template::from_file("/nonexistent/dir/t.html").unwrap_err();
+    let cause = std::error::Error::source(&e).expect("the io::Error is kept");
+    assert!(cause.downcast_ref::<std::io::Error>().is_some());
+}

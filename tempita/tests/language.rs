@@ -492,3 +492,33 @@ fn serde_keeps_field_order_and_shapes() {
     let json = serde_json::json!({"z": 1, "a": [2, "x"], "shapes": ["Dot", {"Circle": 1.5}, {"Rect": {"w": 1, "h": 2}}], "big": 1.844_674_407_370_955_2e19});
     assert_eq!(serde_json::to_value(&v).unwrap(), json);
 }
+
+#[test]
+fn big_dicts_with_client_chosen_keys_stay_fast_and_correct() {
+    // 200 000 distinct keys: a quadratic dict would take minutes here.
+    let pairs: Vec<(String, Value)> = (0..200_000)
+        .map(|i| (format!("k{i}"), Value::from(i)))
+        .collect();
+    let d = Value::dict(
+        pairs
+            .clone()
+            .into_iter()
+            .chain([("k7".to_owned(), Value::from("again"))]),
+    );
+    let ctx = Context::new().with("d", d);
+    assert_eq!(
+        render(
+            "{{len(d)}} {{d['k7']}} {{d['k199999']}} {{d.k5}} {{'k3' in d}} {{'zz' in d}}",
+            &ctx
+        ),
+        "200000 again 199999 5 True False"
+    );
+    assert_eq!(render("{{list(d.keys())[:3]}}", &ctx), "['k0', 'k1', 'k2']");
+    // Equal keys of other types are still found (1 == 1.0 == True).
+    let mixed = Value::dict((0..20).map(|i| (Value::from(i), Value::from(i * 10))));
+    let ctx = Context::new().with("m", mixed);
+    assert_eq!(
+        render("{{m[1.0]}} {{m[True]}} {{m[19]}}", &ctx),
+        "10 10 190"
+    );
+}
