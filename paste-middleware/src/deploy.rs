@@ -53,6 +53,7 @@ use crate::waitforit::WaitForIt;
 /// | `auth_form` | filter-app | `users = user:password …`, `template` or `template_file` (with `{action}` and `{message}`, or Paste's one `%s`); Paste's `realm` is ignored |
 /// | `auth_tkt` | filter-app | `secret` (local, else global; not blank), `cookie_name`, `secure`, `logout_path`, `include_ip`, `timeout` |
 /// | `grantip` | filter-app | `CIDR = user:role,role …`, `clobber_username` |
+/// | `tempita_pages` (feature `tempita`) | app | `directory` (required), `index_file` |
 ///
 /// [`auth::multi`](crate::auth::multi) is not registered: it picks a
 /// method per request by a predicate, which is code, not a setting.
@@ -249,6 +250,14 @@ pub fn register(registry: &mut Registry) {
     registry.alias("egg:Paste#paste_session", "session");
     registry.alias("paste_session", "session");
     registry.alias("egg:PasteDeploy#config", "config");
+    #[cfg(feature = "tempita")]
+    registry.app("tempita_pages", |_global, local| {
+        let mut pages = crate::pages::TempitaPages::new(local.require("directory")?);
+        if let Some(index) = local.get("index_file") {
+            pages = pages.index_file(index);
+        }
+        Ok(BoxApp::new(pages))
+    });
 }
 
 /// `users = alice:secret bob:hunter2` as a Basic auth user table.

@@ -25,6 +25,9 @@ pub mod filter;
 pub mod grantip;
 pub mod gzip;
 pub mod lint;
+#[cfg(feature = "tempita")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tempita")))]
+pub mod pages;
 pub mod recursive;
 pub mod session;
 pub mod static_files;
