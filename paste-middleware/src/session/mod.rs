@@ -69,6 +69,7 @@ mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod sent;
 mod store;
 
 pub use cookie::CookieStore;
@@ -84,12 +85,13 @@ use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use paste_core::http::header::{COOKIE, SET_COOKIE};
+use paste_core::http::header::SET_COOKIE;
 use paste_core::http::{HeaderMap, StatusCode};
 use paste_core::{App, Error, Request, Result};
+use sent::{SentValues, sent_values};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use webob::cookies::{CookieOptions, Cookies};
+use webob::cookies::CookieOptions;
 
 /// The default name of the session cookie.
 pub const DEFAULT_COOKIE_NAME: &str = "paste_session";
@@ -304,6 +306,8 @@ pub struct SessionMiddleware<A, S> {
     app: A,
     store: S,
     cookie_name: String,
+    /// Whether webob keeps cookies of that name (see `sent::keeps_name`).
+    name_kept: bool,
     secure: bool,
     http_only: bool,
     same_site: SameSite,
@@ -320,6 +324,7 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
             app,
             store,
             cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
+            name_kept: sent::keeps_name(DEFAULT_COOKIE_NAME),
             secure: true,
             http_only: true,
             same_site: SameSite::Lax,
@@ -335,6 +340,7 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
     pub fn cookie_name(mut self, name: &str) -> Result<Self, Error> {
         check_cookie(name, &CookieOptions::new())?;
         self.cookie_name = name.to_owned();
+        self.name_kept = sent::keeps_name(name);
         Ok(self)
     }
 
@@ -413,11 +419,10 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
 
     /// Loads the session the request's cookie names, or starts a new one;
     /// says whether a session cookie was sent.
-    async fn open(&self, headers: &HeaderMap) -> (Session, bool) {
-        let cookies = Cookies::from_headers(headers);
-        let mut sent = false;
-        for value in cookies.get_all(&self.cookie_name).take(MAX_TRIED) {
-            sent = true;
+    /// The session the first of the cookie `values` the store accepts
+    /// stands for, or a new one.
+    async fn open(&self, values: &SentValues<'_, MAX_TRIED>) -> Session {
+        for value in values.iter() {
             match self.store.load_cookie(&self.cookie_name, value).await {
                 Ok(Some((id, record))) => {
                     let state = State {
@@ -426,13 +431,13 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
                         expires: Some(record.expires),
                         ..State::default()
                     };
-                    return (Session::new(state), true);
+                    return Session::new(state);
                 }
                 Ok(None) => {}
                 Err(err) => tracing::error!("loading a session failed: {err:#}"),
             }
         }
-        (Session::new(State::default()), sent)
+        Session::new(State::default())
     }
 
     /// Saves or deletes the session as it now stands, adding `Set-Cookie`
@@ -546,11 +551,14 @@ impl<A: App, S: Store> App for SessionMiddleware<A, S> {
         async move {
             // Most requests bring no cookie and leave the session alone:
             // then there is nothing to load or save.
-            let (session, cookie_sent) = if req.headers().contains_key(COOKIE) {
-                self.open(req.headers()).await
+            let values = sent_values(req.headers(), &self.cookie_name, self.name_kept);
+            let cookie_sent = values.iter().next().is_some();
+            let session = if cookie_sent {
+                self.open(&values).await
             } else {
-                (Session::new(State::default()), false)
+                Session::new(State::default())
             };
+            drop(values);
             req.extensions_mut().insert(session.clone());
             let mut outcome = self.app.call(req).await;
             if !session.lock().is_untouched_new() {
