@@ -82,7 +82,7 @@ pub use webob::cookies::SameSite;
 
 use std::fmt;
 use std::mem;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use paste_core::http::header::SET_COOKIE;
@@ -144,7 +144,10 @@ struct State {
     /// after [`Session::regenerate_id`] and [`Session::invalidate`] (a
     /// fresh one is drawn when it is saved).
     id: Option<SessionId>,
-    data: SessionData,
+    /// Shared with the store that loaded it (see
+    /// [`Store::load_cookie_shared`]) until it changes; `None` for no data
+    /// yet, so that a new session allocates nothing.
+    data: Option<Arc<SessionData>>,
     /// When the loaded session was due to expire.
     expires: Option<SystemTime>,
     changed: bool,
@@ -152,7 +155,19 @@ struct State {
     retired: Vec<SessionId>,
 }
 
+/// The data of a session that has none.
+static NO_DATA: LazyLock<SessionData> = LazyLock::new(SessionData::new);
+
 impl State {
+    fn data(&self) -> &SessionData {
+        self.data.as_deref().unwrap_or(&NO_DATA)
+    }
+
+    /// The data, to change: copied first if the store still shares it.
+    fn data_mut(&mut self) -> &mut SessionData {
+        Arc::make_mut(self.data.get_or_insert_with(Arc::default))
+    }
+
     /// A new session left untouched (most requests): nothing to save,
     /// delete or refresh.
     fn is_untouched_new(&self) -> bool {
@@ -178,7 +193,7 @@ impl Session {
 
     /// The value under `key`, if there is one of type `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let value = self.lock().data.get(key)?.clone();
+        let value = self.lock().data().get(key)?.clone();
         serde_json::from_value(value).ok()
     }
 
@@ -192,8 +207,8 @@ impl Session {
         let value = serde_json::to_value(value)?;
         let key = key.into();
         let mut state = self.lock();
-        if state.data.get(&key) != Some(&value) {
-            state.data.insert(key, value);
+        if state.data().get(&key) != Some(&value) {
+            state.data_mut().insert(key, value);
             state.changed = true;
         }
         Ok(())
@@ -202,32 +217,32 @@ impl Session {
     /// Removes `key`; says whether it was there.
     pub fn remove(&self, key: &str) -> bool {
         let mut state = self.lock();
-        let removed = state.data.remove(key).is_some();
+        let removed = state.data().contains_key(key) && state.data_mut().remove(key).is_some();
         state.changed |= removed;
         removed
     }
 
     /// Whether there is a value under `key`.
     pub fn contains(&self, key: &str) -> bool {
-        self.lock().data.contains_key(key)
+        self.lock().data().contains_key(key)
     }
 
     /// The keys, in order.
     pub fn keys(&self) -> Vec<String> {
-        self.lock().data.keys().cloned().collect()
+        self.lock().data().keys().cloned().collect()
     }
 
     /// Whether the session holds no data.
     pub fn is_empty(&self) -> bool {
-        self.lock().data.is_empty()
+        self.lock().data().is_empty()
     }
 
     /// Removes every value; the emptied session is deleted from the store
     /// and its cookie expired.
     pub fn clear(&self) {
         let mut state = self.lock();
-        state.changed |= !state.data.is_empty();
-        state.data.clear();
+        state.changed |= !state.data().is_empty();
+        state.data = None;
     }
 
     /// Ends the session (logout): its data is dropped, it is deleted from
@@ -238,7 +253,7 @@ impl Session {
         if let Some(id) = state.id.take() {
             state.retired.push(id);
         }
-        state.data.clear();
+        state.data = None;
         state.changed = true;
     }
 
@@ -271,7 +286,7 @@ impl fmt::Debug for Session {
         let state = self.lock();
         f.debug_struct("Session")
             .field("id", &state.id)
-            .field("keys", &state.data.len())
+            .field("keys", &state.data().len())
             .field("changed", &state.changed)
             .finish_non_exhaustive()
     }
@@ -417,18 +432,20 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
         options
     }
 
-    /// Loads the session the request's cookie names, or starts a new one;
-    /// says whether a session cookie was sent.
     /// The session the first of the cookie `values` the store accepts
     /// stands for, or a new one.
     async fn open(&self, values: &SentValues<'_, MAX_TRIED>) -> Session {
         for value in values.iter() {
-            match self.store.load_cookie(&self.cookie_name, value).await {
-                Ok(Some((id, record))) => {
+            match self
+                .store
+                .load_cookie_shared(&self.cookie_name, value)
+                .await
+            {
+                Ok(Some((id, data, expires))) => {
                     let state = State {
                         id: Some(id),
-                        data: record.data,
-                        expires: Some(record.expires),
+                        data: Some(data),
+                        expires: Some(expires),
                         ..State::default()
                     };
                     return Session::new(state);
@@ -459,7 +476,9 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
             }
             state.changed = false;
             let retired = mem::take(&mut state.retired);
-            (state.id.clone(), state.data.clone(), changed, retired, now)
+            // Shared, not copied: the store copies what it keeps.
+            let data = state.data.clone().unwrap_or_default();
+            (state.id.clone(), data, changed, retired, now)
         };
         for old in &retired {
             if let Err(err) = self.store.delete(old).await {
