@@ -23,7 +23,8 @@ WARM=${WARM:-200}
 OUT=${OUT:-/tmp/paste-callgrind}
 TARGET=${CARGO_TARGET_DIR:-target}
 # The session the stack example stores at start-up (see examples/stack.rs).
-COOKIE=${COOKIE:-paste_session=5e551011c0ffee5e551011c0ffee5e55}
+# COOKIE= (empty) sends none: the session middleware then has nothing to load.
+COOKIE=${COOKIE-paste_session=5e551011c0ffee5e551011c0ffee5e55}
 SERVERS=("$@")
 [ ${#SERVERS[@]} -eq 0 ] && SERVERS=(raw_hyper hello stack)
 
@@ -56,7 +57,7 @@ while True:
         time.sleep(0.2)
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 req = ("GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: callgrind.sh\r\n"
-       "Accept: */*\r\nCookie: %s\r\n\r\n" % (port, cookie)).encode()
+       "Accept: */*\r\n%s\r\n" % (port, "Cookie: %s\r\n" % cookie if cookie else "")).encode()
 buf = b""
 for _ in range(count):
     s.sendall(req)
