@@ -215,6 +215,25 @@ impl Store for MemoryStore {
 mod tests {
     use super::*;
 
+    #[test]
+    fn ids_one_digit_apart_hash_apart_and_stores_are_keyed_differently() {
+        let hash = IdHash::default();
+        let base = SessionId::random().unwrap();
+        let base_hash = hash.hash_one(&base);
+        let mut seen = std::collections::HashSet::new();
+        for position in 0..32 {
+            let mut text = base.as_str().to_owned().into_bytes();
+            text[position] = if text[position] == b'0' { b'1' } else { b'0' };
+            let id = SessionId::parse(std::str::from_utf8(&text).unwrap()).unwrap();
+            let h = hash.hash_one(&id);
+            assert_ne!(h, base_hash, "digit {position}");
+            // The bits hashbrown uses for the bucket and for the tag.
+            seen.insert((h & 0xffff, h >> 57));
+        }
+        assert!(seen.len() >= 30, "{seen:?}");
+        assert_ne!(IdHash::default().hash_one(&base), base_hash);
+    }
+
     #[tokio::test]
     async fn expired_sessions_are_not_loaded_and_are_swept() {
         let store = MemoryStore::new();
