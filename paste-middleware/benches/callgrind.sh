@@ -11,10 +11,12 @@
 # requests, once for WARM + N, all sent one after the other on one
 # keep-alive connection (as `wrk -c1` would); the difference of the two
 # totals divided by N is the cost of one request, without start-up,
-# connection set-up and shutdown. Every request carries the same headers
-# as the load benchmark's (`HEADERS` below), the session cookie included,
-# so that all three servers read the same bytes. The profile of the larger
-# run stays in $OUT (callgrind_annotate it). Only 127.0.0.1 is used.
+# connection set-up and shutdown. Every server gets the same request: Host,
+# User-Agent, Accept and the stack's session cookie (COOKIE below), as a
+# client of the stack would send it. Figures move by about ±100 between
+# runs (the runtime's two workers do not park the same way every time).
+# The profile of the larger run stays in $OUT (callgrind_annotate it).
+# Only 127.0.0.1 is used.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
