@@ -42,6 +42,8 @@ use http_body::{Frame, SizeHint};
 use paste_core::{App, Body, Error, Request, Response, Result};
 use webob::accept::AcceptEncoding;
 
+use crate::future::map;
+
 /// The default [`Gzip::min_size`]: below 256 bytes the gzip header and
 /// trailer (18 bytes) eat most of what compression saves.
 pub const DEFAULT_MIN_SIZE: u64 = 256;
@@ -129,15 +131,13 @@ impl<A> fmt::Debug for Gzip<A> {
 }
 
 impl<A: App> App for Gzip<A> {
-    #[expect(
-        clippy::manual_async_fn,
-        reason = "an async fn keeps a second copy of its request argument in its future"
-    )]
     fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
-        async move {
-            let head = req.method() == Method::HEAD;
-            let accepts = accepts_gzip(req.headers());
-            let mut response = self.app.call(req).await?;
+        // The app is called at once, and the answer handled when it comes
+        // (see `crate::future`).
+        let head = req.method() == Method::HEAD;
+        let accepts = accepts_gzip(req.headers());
+        map(self.app.call(req), move |outcome: Result| {
+            let mut response = outcome?;
             let Some(has_vary) = inspect(response.headers()) else {
                 return Ok(response);
             };
@@ -150,7 +150,7 @@ impl<A: App> App for Gzip<A> {
                 compress(&mut response, self.level);
             }
             Ok(response)
-        }
+        })
     }
 }
 

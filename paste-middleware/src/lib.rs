@@ -22,6 +22,7 @@ pub mod deploy;
 pub mod error_catcher;
 pub mod errordocument;
 pub mod filter;
+mod future;
 pub mod grantip;
 pub mod gzip;
 pub mod lint;

@@ -11,6 +11,8 @@ use std::fmt;
 
 use http::StatusCode;
 use paste_core::{App, BoxApp, Request, RequestExt as _, Result};
+
+use crate::future::Either;
 use webob::exc::HttpException;
 
 /// Dispatches requests to apps mounted at path prefixes, optionally under
@@ -215,26 +217,22 @@ impl UrlMap {
 }
 
 impl App for UrlMap {
-    #[expect(
-        clippy::manual_async_fn,
-        reason = "an async fn keeps a second copy of its request argument in its future"
-    )]
     fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
-        async move {
-            let Some((entry, script_len)) = self.find(&req) else {
-                // Boxed: the 404 page's future would otherwise make every
-                // request's future larger.
-                return Box::pin(self.not_found(req)).await;
-            };
-            // The script name grows by the matched part of the path info;
-            // as script name + path info is the path, that is a prefix of
-            // the path.
-            let script_name = req.uri().path()[..script_len].to_owned();
-            let moved = req.set_script_name(&script_name);
-            debug_assert!(moved, "a matched prefix ends at a segment boundary");
-            drop(script_name);
-            entry.app.call(req).await
-        }
+        // The mounted app is called at once: the future returned is the
+        // app's own (see `crate::future`).
+        let Some((entry, script_len)) = self.find(&req) else {
+            // Boxed: the 404 page's future would otherwise make every
+            // request's future larger.
+            return Either::right(Box::pin(self.not_found(req)));
+        };
+        // The script name grows by the matched part of the path info; as
+        // script name + path info is the path, that is a prefix of the
+        // path.
+        let script_name = req.uri().path()[..script_len].to_owned();
+        let moved = req.set_script_name(&script_name);
+        debug_assert!(moved, "a matched prefix ends at a segment boundary");
+        drop(script_name);
+        Either::left(entry.app.call(req))
     }
 }
 

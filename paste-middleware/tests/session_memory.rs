@@ -334,3 +334,74 @@ async fn sessions_work_over_a_real_socket() {
     handle.shutdown();
     running.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn a_change_copies_the_shared_data_and_leaves_the_stored_one_until_saved() {
+    // A read shares the store's data; a change must copy it, not write
+    // through to the store before the session is saved.
+    let store = MemoryStore::new();
+    let id = SessionId::random().unwrap();
+    let mut data = SessionData::new();
+    data.insert("color".into(), "blue".into());
+    let expires = SystemTime::now() + Duration::from_secs(600);
+    store.save(&id, &data, expires).await.unwrap();
+
+    let seen = store.clone();
+    let app = app_fn(move |req: Request| {
+        let seen = seen.clone();
+        async move {
+            let session = Session::from_request(&req).unwrap();
+            assert_eq!(session.get::<String>("color").as_deref(), Some("blue"));
+            session.set("color", "red").unwrap();
+            assert_eq!(session.get::<String>("color").as_deref(), Some("red"));
+            let id = session.id().unwrap();
+            let stored = seen.load(&id).await.unwrap().unwrap();
+            let before: Option<String> = stored
+                .data
+                .get("color")
+                .map(|v| v.as_str().unwrap().to_owned());
+            Ok(Response::new(before.unwrap_or_default().into()))
+        }
+    });
+    let mw = SessionMiddleware::new(app, store.clone());
+    let cookie = format!("{NAME}={}", id.as_str());
+    let answer = call(&mw, "/", Some(&cookie)).await;
+    assert_eq!(
+        answer.body, "blue",
+        "the store saw the change before the save"
+    );
+    let saved = store.load(&id).await.unwrap().unwrap();
+    assert_eq!(saved.data["color"], "red");
+
+    // Shared loads hand out the same data until it is replaced.
+    let (_, one, _) = store
+        .load_cookie_shared(NAME, id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, two, _) = store
+        .load_cookie_shared(NAME, id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(std::sync::Arc::ptr_eq(&one, &two));
+    assert_eq!(one["color"], "red");
+    assert!(
+        store
+            .load_cookie_shared(NAME, "../etc/passwd")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .save(&id, &data, SystemTime::now() - Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .load_cookie_shared(NAME, id.as_str())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

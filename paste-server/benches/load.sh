@@ -5,6 +5,7 @@
 #   bash paste-server/benches/load.sh            # 3 rounds of 10 s, 64 connections
 #   ROUNDS=5 DURATION=20 CONNECTIONS=128 bash paste-server/benches/load.sh
 #   CANDIDATE=paste-middleware:stack bash paste-server/benches/load.sh   # another example against raw hyper
+#   HEADER='Cookie: a=b' bash paste-server/benches/load.sh                # one more request header, sent to both
 #
 # The server runs pinned to one core and wrk to another (taskset), so the
 # two never fight over a CPU; the servers take turns, in alternating order,
@@ -20,6 +21,14 @@ CLIENT_CPU=${CLIENT_CPU:-1}
 CANDIDATE=${CANDIDATE:-paste-server:hello}   # PACKAGE:EXAMPLE served against raw hyper
 CANDIDATE_PKG=${CANDIDATE%%:*}
 CANDIDATE_EXAMPLE=${CANDIDATE##*:}
+# The stack example's requests carry the cookie of the session it stores
+# (see paste-middleware/examples/stack.rs); raw hyper gets the same bytes.
+if [ "$CANDIDATE_EXAMPLE" = stack ]; then
+    HEADER=${HEADER-Cookie: paste_session=5e551011c0ffee5e551011c0ffee5e55}
+fi
+HEADER=${HEADER:-}
+WRK_HEADER=()
+[ -n "$HEADER" ] && WRK_HEADER=(-H "$HEADER")
 
 if ! command -v wrk >/dev/null; then
     echo "installing wrk" >&2
@@ -33,7 +42,7 @@ fi
 
 cargo build --release -q -p paste-server --example raw_hyper
 cargo build --release -q -p "$CANDIDATE_PKG" --example "$CANDIDATE_EXAMPLE"
-bin=target/release/examples
+bin=${CARGO_TARGET_DIR:-target}/release/examples
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -48,8 +57,8 @@ run() {
         sleep 0.1
     done
     # warm-up
-    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$port/" >/dev/null
-    out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/")
+    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d2s ${WRK_HEADER[@]+"${WRK_HEADER[@]}"} "http://127.0.0.1:$port/" >/dev/null
+    out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency ${WRK_HEADER[@]+"${WRK_HEADER[@]}"} "http://127.0.0.1:$port/")
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
@@ -82,7 +91,7 @@ h_p99=$(printf '%s\n' "${hyper_p99[@]}" | median)
 p_p99=$(printf '%s\n' "${paste_p99[@]}" | median)
 
 echo
-echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, medians; server on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
+echo "wrk -t1 -c$CONNECTIONS -d${DURATION}s${HEADER:+ -H '$HEADER'}, $ROUNDS rounds, medians; server on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
 printf '%-12s %12s %10s\n' server "req/s" "p99 (ms)"
 printf '%-12s %12.0f %10.2f\n' raw_hyper "$h_rps" "$h_p99"
 printf '%-12s %12.0f %10.2f\n' "$CANDIDATE_EXAMPLE" "$p_rps" "$p_p99"

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HeaderValue, SERVER};
@@ -14,7 +14,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use paste_core::{App, Body, ConnectionInfo, Error, Request, Response, catch_call};
+use paste_core::{App, Body, CatchCall, ConnectionInfo, Error, Request, Response, catch_call};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
@@ -49,7 +49,7 @@ pub(crate) async fn serve_connection<A, IO>(
             // The request is prepared before the future is made, so that the
             // future holds only what it needs across the app's await.
             let head = req.method() == Method::HEAD;
-            let prepared = request_for_app(req, info.clone(), shared.limits.max_body_size);
+            let prepared = request_for_app(req, &info, shared.limits.max_body_size);
             let shared = Arc::clone(&shared);
             let guard = state.enter();
             async move {
@@ -95,19 +95,25 @@ fn finish<A>(shared: &Shared<A>, response: &mut Response, head: bool) {
 /// byte of it is read (with `Expect: 100-continue`, before it is sent).
 fn request_for_app(
     req: http::Request<Incoming>,
-    info: ConnectionInfo,
+    info: &ConnectionInfo,
     limit: u64,
 ) -> Result<Request, Error> {
-    let (mut parts, incoming) = req.into_parts();
-    let body = if hyper::body::Body::is_end_stream(&incoming) {
-        Body::empty()
-    } else if hyper::body::Body::size_hint(&incoming).lower() > limit {
+    let incoming = req.body();
+    let empty = hyper::body::Body::is_end_stream(incoming);
+    if !empty && hyper::body::Body::size_hint(incoming).lower() > limit {
         return Err(Error::payload_too_large(limit));
-    } else {
-        Body::new(incoming.map_err(client_body_error)).limited(limit)
-    };
-    parts.extensions.insert(info);
-    Ok(Request::from_parts(parts, body))
+    }
+    // Converted in place (`map`), not taken apart and put together again:
+    // the head of a request is a few hundred bytes, copied at each move.
+    let mut req = req.map(|incoming| {
+        if empty {
+            Body::empty()
+        } else {
+            Body::new(incoming.map_err(client_body_error)).limited(limit)
+        }
+    });
+    req.extensions_mut().insert(info.clone());
+    Ok(req)
 }
 
 /// Calls `app` with `req` the way [`Server`](crate::Server) does, and
@@ -138,19 +144,39 @@ fn request_for_app(
 /// assert_eq!(response.status(), StatusCode::NOT_FOUND);
 /// # }
 /// ```
-pub async fn call_app<A: App>(app: &A, req: Request) -> Response {
-    match catch_call(app, req).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(err)) => {
-            if err.status().is_server_error() {
-                tracing::error!(status = err.status().as_u16(), "app error: {err:#}");
+pub fn call_app<A: App>(app: &A, req: Request) -> impl Future<Output = Response> + Send + '_ {
+    // A future of its own rather than an `async fn`, which would keep a
+    // copy of the request beside the app's future.
+    CallApp {
+        call: catch_call(app, req),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`call_app`].
+    struct CallApp<F> {
+        #[pin]
+        call: CatchCall<F>,
+    }
+}
+
+impl<F: Future<Output = paste_core::Result>> Future for CallApp<F> {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        Poll::Ready(match ready!(self.project().call.poll(cx)) {
+            Ok(Ok(response)) => response,
+            Ok(Err(err)) => {
+                if err.status().is_server_error() {
+                    tracing::error!(status = err.status().as_u16(), "app error: {err:#}");
+                }
+                err.into_response()
             }
-            err.into_response()
-        }
-        Err(panic) => {
-            tracing::error!("app panicked: {}", panic.message());
-            Error::new(StatusCode::INTERNAL_SERVER_ERROR).into_response()
-        }
+            Err(panic) => {
+                tracing::error!("app panicked: {}", panic.message());
+                Error::new(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+            }
+        })
     }
 }
 

@@ -69,6 +69,7 @@ mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod sent;
 mod store;
 
 pub use cookie::CookieStore;
@@ -81,15 +82,16 @@ pub use webob::cookies::SameSite;
 
 use std::fmt;
 use std::mem;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use paste_core::http::header::{COOKIE, SET_COOKIE};
+use paste_core::http::header::SET_COOKIE;
 use paste_core::http::{HeaderMap, StatusCode};
 use paste_core::{App, Error, Request, Result};
+use sent::{SentValues, sent_values};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use webob::cookies::{CookieOptions, Cookies};
+use webob::cookies::CookieOptions;
 
 /// The default name of the session cookie.
 pub const DEFAULT_COOKIE_NAME: &str = "paste_session";
@@ -142,7 +144,10 @@ struct State {
     /// after [`Session::regenerate_id`] and [`Session::invalidate`] (a
     /// fresh one is drawn when it is saved).
     id: Option<SessionId>,
-    data: SessionData,
+    /// Shared with the store that loaded it (see
+    /// [`Store::load_cookie_shared`]) until it changes; `None` for no data
+    /// yet, so that a new session allocates nothing.
+    data: Option<Arc<SessionData>>,
     /// When the loaded session was due to expire.
     expires: Option<SystemTime>,
     changed: bool,
@@ -150,7 +155,19 @@ struct State {
     retired: Vec<SessionId>,
 }
 
+/// The data of a session that has none.
+static NO_DATA: LazyLock<SessionData> = LazyLock::new(SessionData::new);
+
 impl State {
+    fn data(&self) -> &SessionData {
+        self.data.as_deref().unwrap_or(&NO_DATA)
+    }
+
+    /// The data, to change: copied first if the store still shares it.
+    fn data_mut(&mut self) -> &mut SessionData {
+        Arc::make_mut(self.data.get_or_insert_with(Arc::default))
+    }
+
     /// A new session left untouched (most requests): nothing to save,
     /// delete or refresh.
     fn is_untouched_new(&self) -> bool {
@@ -176,7 +193,7 @@ impl Session {
 
     /// The value under `key`, if there is one of type `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        let value = self.lock().data.get(key)?.clone();
+        let value = self.lock().data().get(key)?.clone();
         serde_json::from_value(value).ok()
     }
 
@@ -190,8 +207,8 @@ impl Session {
         let value = serde_json::to_value(value)?;
         let key = key.into();
         let mut state = self.lock();
-        if state.data.get(&key) != Some(&value) {
-            state.data.insert(key, value);
+        if state.data().get(&key) != Some(&value) {
+            state.data_mut().insert(key, value);
             state.changed = true;
         }
         Ok(())
@@ -200,32 +217,32 @@ impl Session {
     /// Removes `key`; says whether it was there.
     pub fn remove(&self, key: &str) -> bool {
         let mut state = self.lock();
-        let removed = state.data.remove(key).is_some();
+        let removed = state.data().contains_key(key) && state.data_mut().remove(key).is_some();
         state.changed |= removed;
         removed
     }
 
     /// Whether there is a value under `key`.
     pub fn contains(&self, key: &str) -> bool {
-        self.lock().data.contains_key(key)
+        self.lock().data().contains_key(key)
     }
 
     /// The keys, in order.
     pub fn keys(&self) -> Vec<String> {
-        self.lock().data.keys().cloned().collect()
+        self.lock().data().keys().cloned().collect()
     }
 
     /// Whether the session holds no data.
     pub fn is_empty(&self) -> bool {
-        self.lock().data.is_empty()
+        self.lock().data().is_empty()
     }
 
     /// Removes every value; the emptied session is deleted from the store
     /// and its cookie expired.
     pub fn clear(&self) {
         let mut state = self.lock();
-        state.changed |= !state.data.is_empty();
-        state.data.clear();
+        state.changed |= !state.data().is_empty();
+        state.data = None;
     }
 
     /// Ends the session (logout): its data is dropped, it is deleted from
@@ -236,7 +253,7 @@ impl Session {
         if let Some(id) = state.id.take() {
             state.retired.push(id);
         }
-        state.data.clear();
+        state.data = None;
         state.changed = true;
     }
 
@@ -269,7 +286,7 @@ impl fmt::Debug for Session {
         let state = self.lock();
         f.debug_struct("Session")
             .field("id", &state.id)
-            .field("keys", &state.data.len())
+            .field("keys", &state.data().len())
             .field("changed", &state.changed)
             .finish_non_exhaustive()
     }
@@ -304,6 +321,8 @@ pub struct SessionMiddleware<A, S> {
     app: A,
     store: S,
     cookie_name: String,
+    /// Whether webob keeps cookies of that name (see `sent::keeps_name`).
+    name_kept: bool,
     secure: bool,
     http_only: bool,
     same_site: SameSite,
@@ -320,6 +339,7 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
             app,
             store,
             cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
+            name_kept: sent::keeps_name(DEFAULT_COOKIE_NAME),
             secure: true,
             http_only: true,
             same_site: SameSite::Lax,
@@ -335,6 +355,7 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
     pub fn cookie_name(mut self, name: &str) -> Result<Self, Error> {
         check_cookie(name, &CookieOptions::new())?;
         self.cookie_name = name.to_owned();
+        self.name_kept = sent::keeps_name(name);
         Ok(self)
     }
 
@@ -411,28 +432,29 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
         options
     }
 
-    /// Loads the session the request's cookie names, or starts a new one;
-    /// says whether a session cookie was sent.
-    async fn open(&self, headers: &HeaderMap) -> (Session, bool) {
-        let cookies = Cookies::from_headers(headers);
-        let mut sent = false;
-        for value in cookies.get_all(&self.cookie_name).take(MAX_TRIED) {
-            sent = true;
-            match self.store.load_cookie(&self.cookie_name, value).await {
-                Ok(Some((id, record))) => {
+    /// The session the first of the cookie `values` the store accepts
+    /// stands for, or a new one.
+    async fn open(&self, values: &SentValues<'_, MAX_TRIED>) -> Session {
+        for value in values.iter() {
+            match self
+                .store
+                .load_cookie_shared(&self.cookie_name, value)
+                .await
+            {
+                Ok(Some((id, data, expires))) => {
                     let state = State {
                         id: Some(id),
-                        data: record.data,
-                        expires: Some(record.expires),
+                        data: Some(data),
+                        expires: Some(expires),
                         ..State::default()
                     };
-                    return (Session::new(state), true);
+                    return Session::new(state);
                 }
                 Ok(None) => {}
                 Err(err) => tracing::error!("loading a session failed: {err:#}"),
             }
         }
-        (Session::new(State::default()), sent)
+        Session::new(State::default())
     }
 
     /// Saves or deletes the session as it now stands, adding `Set-Cookie`
@@ -454,7 +476,9 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
             }
             state.changed = false;
             let retired = mem::take(&mut state.retired);
-            (state.id.clone(), state.data.clone(), changed, retired, now)
+            // Shared, not copied: the store copies what it keeps.
+            let data = state.data.clone().unwrap_or_default();
+            (state.id.clone(), data, changed, retired, now)
         };
         for old in &retired {
             if let Err(err) = self.store.delete(old).await {
@@ -546,11 +570,14 @@ impl<A: App, S: Store> App for SessionMiddleware<A, S> {
         async move {
             // Most requests bring no cookie and leave the session alone:
             // then there is nothing to load or save.
-            let (session, cookie_sent) = if req.headers().contains_key(COOKIE) {
-                self.open(req.headers()).await
+            let values = sent_values(req.headers(), &self.cookie_name, self.name_kept);
+            let cookie_sent = values.iter().next().is_some();
+            let session = if cookie_sent {
+                self.open(&values).await
             } else {
-                (Session::new(State::default()), false)
+                Session::new(State::default())
             };
+            drop(values);
             req.extensions_mut().insert(session.clone());
             let mut outcome = self.app.call(req).await;
             if !session.lock().is_untouched_new() {

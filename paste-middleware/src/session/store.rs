@@ -47,9 +47,14 @@ impl SessionId {
     /// `text` as an id if it is exactly 32 lowercase hex digits.
     pub fn parse(text: &str) -> Option<Self> {
         let bytes: [u8; 32] = text.as_bytes().try_into().ok()?;
+        // Every byte checked, without a branch per byte: the compiler
+        // turns this into a few vector instructions (it is on every
+        // request that brings a session cookie).
         bytes
             .iter()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            .fold(true, |ok, &b| {
+                ok & (b.is_ascii_digit() | matches!(b, b'a'..=b'f'))
+            })
             .then_some(Self(bytes))
     }
 
@@ -165,6 +170,26 @@ pub trait Store: Send + Sync + 'static {
         }
     }
 
+    /// What [`load_cookie`](Store::load_cookie) gives, the data shared
+    /// rather than owned: a session is read far more often than it is
+    /// changed, and the middleware copies the data only when it changes.
+    /// The default wraps `load_cookie`'s record; a store that keeps its
+    /// records in memory ([`MemoryStore`](super::MemoryStore)) hands out
+    /// its own, so that reading a session copies nothing.
+    fn load_cookie_shared(
+        &self,
+        cookie_name: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<Option<(SessionId, Arc<SessionData>, SystemTime)>, Error>> + Send
+    {
+        let loading = self.load_cookie(cookie_name, value);
+        async move {
+            Ok(loading
+                .await?
+                .map(|(id, record)| (id, Arc::new(record.data), record.expires)))
+        }
+    }
+
     /// The value of the session cookie once the session `id` is saved.
     /// The default is the id.
     fn cookie_value(
@@ -203,6 +228,15 @@ impl<S: Store> Store for Arc<S> {
         value: &str,
     ) -> impl Future<Output = Result<Option<(SessionId, Record)>, Error>> + Send {
         (**self).load_cookie(cookie_name, value)
+    }
+
+    fn load_cookie_shared(
+        &self,
+        cookie_name: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<Option<(SessionId, Arc<SessionData>, SystemTime)>, Error>> + Send
+    {
+        (**self).load_cookie_shared(cookie_name, value)
     }
 
     fn cookie_value(
