@@ -22,7 +22,7 @@
 //! so is `query_string` (a query added to every request's).
 //!
 //! ```
-//! use paste_deploy::{Conf, Registry};
+//! use paste_deploy::{Conf, Description, Registry};
 //! # use std::os::unix::fs::PermissionsExt;
 //!
 //! let dir = tempfile::tempdir().unwrap();
@@ -43,7 +43,7 @@
 use std::path::{Path, PathBuf};
 
 use paste_core::BoxApp;
-use paste_deploy::{Conf, Error, Registry};
+use paste_deploy::{Conf, Description, Error, Registry};
 
 use crate::{CgiApp, CgiDirectory, FastCgiAddr, FastCgiApp, PhpApp};
 
@@ -186,6 +186,43 @@ pub fn register(registry: &mut Registry) {
     registry.alias("egg:Paste#cgi", "cgi");
     registry.alias("egg:wphp", "php");
     registry.alias("egg:wphp#main", "php");
+    describe(registry);
+}
+
+/// What `paster points` (paste-script) says of each factory registered here.
+fn describe(registry: &mut Registry) {
+    registry.describe(
+        "cgi",
+        Description::new("Runs one CGI program (paste.cgiapp).")
+            .setting("script", "the program (required)")
+            .setting("path", "folders to look for it in")
+            .setting("pass_env, env NAME", "the program's environment")
+            .setting("timeout, max_concurrent", "limits"),
+    );
+    registry.describe(
+        "cgi_directory",
+        Description::new("Runs the CGI programs of a folder, a cgi-bin.")
+            .setting("directory", "the folder (required)")
+            .setting("pass_env, env NAME", "the programs' environment")
+            .setting("timeout, max_concurrent", "limits"),
+    );
+    registry.describe(
+        "fastcgi",
+        Description::new("Forwards requests to a FastCGI server (php-fpm and others).")
+            .setting("address", "host:port or unix:/path (required)")
+            .setting("script_filename", "SCRIPT_FILENAME to send")
+            .setting("max_connections, connect_timeout", "the connection pool"),
+    );
+    registry.describe(
+        "php",
+        Description::new("Serves a folder of PHP scripts through php-cgi or php-fpm (WPHP).")
+            .setting("base_dir", "the folder (required)")
+            .setting(
+                "php_cgi, php_ini, option NAME",
+                "the PHP program and its settings",
+            )
+            .setting("fpm", "an existing php-fpm's address"),
+    );
 }
 
 /// `key` as a count of at least 1.

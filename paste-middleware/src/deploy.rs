@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use paste_core::BoxApp;
 use paste_core::http::StatusCode;
-use paste_deploy::{Conf, Error, ErrorKind, Registry};
+use paste_deploy::{Conf, Description, Error, ErrorKind, Registry};
 use webob::cookies::{CookieOptions, SameSite, Signer};
 
 use crate::auth::basic::{BasicAuth, UserTable};
@@ -258,6 +258,161 @@ pub fn register(registry: &mut Registry) {
         }
         Ok(BoxApp::new(pages))
     });
+    describe(registry);
+}
+
+/// What `paster points` (paste-script) says of each factory registered here.
+fn describe(registry: &mut Registry) {
+    registry.describe(
+        "urlmap",
+        Description::new("Dispatches by path prefix, domain or URL to other apps (paste.urlmap).")
+            .setting("/path", "the app mounted at /path")
+            .setting("domain HOST /path", "the app for one host")
+            .setting("not_found_app", "the app for what no prefix matches"),
+    );
+    registry.describe(
+        "cascade",
+        Description::new("Tries apps in turn until one does not answer 404 (paste.cascade).")
+            .setting("app1, app2, ...", "the apps, in key order")
+            .setting(
+                "catch",
+                "statuses that pass on to the next app (default 404)",
+            ),
+    );
+    registry.describe(
+        "static",
+        Description::new("Serves the files of a folder, with conditional and range requests.")
+            .setting(
+                "document_root",
+                "the folder (required; write %(here)s/... for one beside the config)",
+            )
+            .setting("cache_max_age", "seconds for Cache-Control"),
+    );
+    registry.describe(
+        "test",
+        Description::new("Answers with a page describing the request (egg:Paste#test)."),
+    );
+    registry.describe(
+        "errordocument",
+        Description::new("Replaces error responses with the page at another path.")
+            .setting("404 = /errors/404", "one line per status"),
+    );
+    registry.describe(
+        "recursive",
+        Description::new("Lets an app forward or include other requests of the same site."),
+    );
+    registry.describe(
+        "session",
+        Description::new(
+            "Gives the app a session kept in memory, in files, in a signed cookie or in Redis.",
+        )
+        .setting("store", "memory, file, cookie or redis")
+        .setting(
+            "secret",
+            "signing key of the cookie store (32 bytes or more)",
+        )
+        .setting("session_file_path", "folder of the file store")
+        .setting(
+            "cookie_name, secure, httponly, domain, path",
+            "the session cookie",
+        )
+        .setting("idle_timeout", "how long an unused session lives"),
+    );
+    registry.describe(
+        "config",
+        Description::new(
+            "Puts the global and local settings into each request (paste.deploy.config).",
+        ),
+    );
+    registry.describe(
+        "waitforit",
+        Description::new("Shows a please-wait page while a slow response is computed.")
+            .setting("time_limit", "time before the wait page")
+            .setting("poll_time", "how often the page reloads")
+            .setting("expiration", "how long a finished result is kept"),
+    );
+    registry.describe(
+        "gzip",
+        Description::new("Compresses responses for clients that accept gzip.")
+            .setting("compress_level", "1 (fast) to 9 (small)")
+            .setting("min_size", "smallest body compressed, in bytes"),
+    );
+    registry.describe(
+        "translogger",
+        Description::new("Logs each request in Apache's combined format (through tracing).")
+            .setting("trust_forwarded_for", "log X-Forwarded-For as the client"),
+    );
+    registry.describe(
+        "lint",
+        Description::new(
+            "Checks that the app and the server keep the contract; fails loudly when not.",
+        ),
+    );
+    registry.describe(
+        "error_catcher",
+        Description::new(
+            "Turns server errors and panics into error pages; with debug, shows the error chain.",
+        )
+        .setting("debug", "show details (local setting, else [DEFAULT])"),
+    );
+    registry.describe(
+        "auth_basic",
+        Description::new("HTTP Basic authentication.")
+            .setting("realm", "the realm (required)")
+            .setting("users", "user:password pairs"),
+    );
+    registry.describe(
+        "auth_digest",
+        Description::new("HTTP Digest authentication (SHA-256 and MD5).")
+            .setting("realm", "the realm (required)")
+            .setting("users", "user:password pairs")
+            .setting("secret", "key of the nonces")
+            .setting(
+                "nonce_ttl, algorithms, max_nonces",
+                "nonce lifetime, algorithms, nonces kept",
+            ),
+    );
+    registry.describe(
+        "auth_cookie",
+        Description::new("Remembers the authenticated user in a signed cookie.")
+            .setting("secret", "signing key (required, 32 bytes or more)")
+            .setting("cookie_name, timeout", "the cookie and how long it is good")
+            .setting(
+                "secure, httponly, samesite, domain, path",
+                "cookie attributes",
+            ),
+    );
+    registry.describe(
+        "auth_form",
+        Description::new("Asks for a user name and password with an HTML form.")
+            .setting("users", "user:password pairs")
+            .setting(
+                "template, template_file",
+                "the form page, with {action} and {message}",
+            ),
+    );
+    registry.describe(
+        "auth_tkt",
+        Description::new("mod_auth_tkt tickets: single sign-on with Apache and others.")
+            .setting("secret", "shared secret (required)")
+            .setting(
+                "cookie_name, secure, include_ip, timeout, logout_path",
+                "ticket options",
+            ),
+    );
+    registry.describe(
+        "grantip",
+        Description::new("Grants a user and roles by client address.")
+            .setting("CIDR = user:role,role", "one line per range")
+            .setting("clobber_username", "replace a user already set"),
+    );
+    #[cfg(feature = "tempita")]
+    registry.describe(
+        "tempita_pages",
+        Description::new("Serves a folder of Tempita templates as HTML pages, with the request and the session in their context.")
+            .setting("directory", "the folder of templates (required); _files and dotfiles are never served")
+            .setting("index_file", "the page for / and folders (index.html)"),
+    );
 }
 
 /// `users = alice:secret bob:hunter2` as a Basic auth user table.

@@ -2,7 +2,7 @@
 //! Paste's entry-point name too, so `use = egg:Paste#http` works.
 
 use http::HeaderValue;
-use paste_deploy::{Conf, Error, ErrorKind, Registry, Server as DeployServer};
+use paste_deploy::{Conf, Description, Error, ErrorKind, Registry, Server as DeployServer};
 
 use crate::Server;
 
@@ -64,6 +64,36 @@ pub fn register(registry: &mut Registry) {
     registry.server("http", http_factory);
     registry.alias("egg:Paste#http", "http");
     registry.alias("Paste#http", "http");
+    describe(registry);
+}
+
+/// What `paster points` (paste-script) says of each factory registered here.
+fn describe(registry: &mut Registry) {
+    registry.describe(
+        "http",
+        Description::new(
+            "The web server: HTTP/1.1 and HTTP/2 on hyper, graceful shutdown, optional TLS.",
+        )
+        .setting("host", "address to listen on (default 127.0.0.1)")
+        .setting("port", "port (default 8080; 0 picks a free one)")
+        .setting("unix_socket", "a Unix socket path instead of host and port")
+        .setting("threads", "worker threads of the runtime")
+        .setting(
+            "header_read_timeout",
+            "time a client has to send a request head (30s)",
+        )
+        .setting(
+            "keep_alive_timeout",
+            "idle time before a kept-alive connection closes",
+        )
+        .setting("drain_timeout", "time requests in flight get at shutdown")
+        .setting("max_header_size", "bytes of a request head")
+        .setting("max_body_size", "bytes of a request body")
+        .setting("max_connections", "open connections at once")
+        .setting("server_version", "the Server header (empty for none)")
+        .setting("tls_cert, tls_key", "PEM files: serve HTTPS")
+        .setting("ssl_pem", "one PEM file holding both (Paste's name)"),
+    );
 }
 
 fn http_factory(_global: &Conf, local: &Conf) -> Result<DeployServer, Error> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use paste_core::BoxApp;
 use paste_core::http::{HeaderName, Method};
-use paste_deploy::{Conf, Error, ErrorKind, Registry};
+use paste_deploy::{Conf, Description, Error, ErrorKind, Registry};
 
 use crate::{HostProxy, TransparentProxy};
 
@@ -96,6 +96,38 @@ pub fn register(registry: &mut Registry) {
     registry.alias("egg:Paste#proxy", "proxy");
     registry.alias("egg:WSGIProxy2#main", "proxy");
     registry.alias("egg:Paste#transparent_proxy", "transparent_proxy");
+    describe(registry);
+}
+
+/// What `paster points` (paste-script) says of each factory registered here.
+fn describe(registry: &mut Registry) {
+    registry.describe(
+        "proxy",
+        Description::new("Forwards requests to another HTTP server (paste.proxy, WSGIProxy2).")
+            .setting("address", "the backend: http://host:port/base, https://… or unix:/path.sock (required)")
+            .setting("allowed_request_methods", "methods let through (default: all); others get 405")
+            .setting("suppress_http_headers", "request headers not forwarded")
+            .setting("keep_host", "forward the client's Host instead of the backend's")
+            .setting("strip_script_name", "forward the path without the mount point (true)")
+            .setting("rewrite_location, rewrite_cookies", "rewrite redirects and cookie domains/paths to the front end (true)")
+            .setting("x_forwarded_for, x_forwarded_host, x_forwarded_proto, x_forwarded_prefix, forwarded", "forwarding headers to add")
+            .setting("connect_timeout, timeout, body_timeout", "durations, or none (504 when exceeded)"),
+    );
+    registry.describe(
+        "transparent_proxy",
+        Description::new(
+            "Forwards requests to the server their Host names, for allowed hosts only.",
+        )
+        .setting(
+            "allowed_hosts",
+            "host, host:port or host:* (required; nothing is allowed by default)",
+        )
+        .setting("force_scheme", "http, or https (feature tls)")
+        .setting(
+            "allowed_request_methods, suppress_http_headers, timeouts…",
+            "as for proxy",
+        ),
+    );
 }
 
 /// Applies the settings both proxies share.
