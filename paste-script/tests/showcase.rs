@@ -29,7 +29,9 @@ fn the_showcase_serves_from_another_folder_and_every_link_works() {
     // path relative to the config file.
     let elsewhere = tempfile::tempdir().unwrap();
     let config = examples().join("showcase.ini");
-    let mut server = Serving::start(elsewhere.path(), &[config.to_str().unwrap(), "http_port=0"]);
+    // The showcase proxies to itself, so it must know its port.
+    let port = format!("http_port={}", common::free_port());
+    let mut server = Serving::start(elsewhere.path(), &[config.to_str().unwrap(), &port]);
     assert!(
         server.url.starts_with("http://127.0.0.1:"),
         "{}",
@@ -72,6 +74,9 @@ fn the_showcase_serves_from_another_folder_and_every_link_works() {
         "/cgi.html",
         "/cgi-bin/hello.sh",
         "/request",
+        "/pages/",
+        "/pages/counter",
+        "/proxy/",
     ] {
         assert!(seen.contains(page), "{page} is linked: {seen:?}");
     }
@@ -140,8 +145,13 @@ fn the_showcase_serves_from_another_folder_and_every_link_works() {
         .unwrap();
     assert!(unzipped.contains("The family"));
 
-    // The request echo.
+    // The request echo, directly and through the proxied mount, which adds
+    // the forwarding headers.
     assert!(get(&addr, "/request?who=me").text().contains("who=me"));
+    let proxied = get(&addr, "/proxy/?who=me").text();
+    assert!(proxied.contains("who=me"), "{proxied}");
+    assert!(proxied.contains("x-forwarded-for"), "{proxied}");
+    assert!(proxied.contains("x-forwarded-prefix"), "{proxied}");
 
     // The access log, in combined format, on stderr.
     server.wait_stderr(|l| {

@@ -12,6 +12,16 @@ use std::time::{Duration, Instant};
 /// Patience for anything a loaded CI machine may be slow at.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// A port that was free a moment ago, for configs that must know their
+/// own port before they serve (the showcase proxies to itself).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The `paster` binary under test.
 pub fn paster() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paster"));
