@@ -53,7 +53,7 @@ use crate::waitforit::WaitForIt;
 /// | `auth_form` | filter-app | `users = user:password …`, `template` or `template_file` (with `{action}` and `{message}`, or Paste's one `%s`); Paste's `realm` is ignored |
 /// | `auth_tkt` | filter-app | `secret` (local, else global; not blank), `cookie_name`, `secure`, `logout_path`, `include_ip`, `timeout` |
 /// | `grantip` | filter-app | `CIDR = user:role,role …`, `clobber_username` |
-/// | `tempita_pages` (feature `tempita`) | app | `directory` (required), `index_file` |
+/// | `tempita_pages` (feature `tempita`) | app | `directory` (required), `index_file`; every setting of the section is `config` in the pages (`config['title']`) |
 ///
 /// [`auth::multi`](crate::auth::multi) is not registered: it picks a
 /// method per request by a predicate, which is code, not a setting.
@@ -256,6 +256,9 @@ pub fn register(registry: &mut Registry) {
         if let Some(index) = local.get("index_file") {
             pages = pages.index_file(index);
         }
+        // The section's settings, for the pages to show (`config['title']`).
+        let config = tempita::Value::dict(local.iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+        pages = pages.namespace(&tempita::Context::new().with("config", config));
         Ok(BoxApp::new(pages))
     });
     describe(registry);
@@ -411,7 +414,8 @@ fn describe(registry: &mut Registry) {
         "tempita_pages",
         Description::new("Serves a folder of Tempita templates as HTML pages, with the request and the session in their context.")
             .setting("directory", "the folder of templates (required); _files and dotfiles are never served")
-            .setting("index_file", "the page for / and folders (index.html)"),
+            .setting("index_file", "the page for / and folders (index.html)")
+            .setting("any other", "shown to the pages as config['name']"),
     );
 }
 

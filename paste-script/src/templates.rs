@@ -91,6 +91,21 @@ const WEBAPP: &[Embedded] = &[
         false,
     ),
     (
+        "pages/_layout.html",
+        include_bytes!("../templates/webapp/pages/_layout.html"),
+        false,
+    ),
+    (
+        "pages/about.html",
+        include_bytes!("../templates/webapp/pages/about.html"),
+        false,
+    ),
+    (
+        "pages/index.html",
+        include_bytes!("../templates/webapp/pages/index.html"),
+        false,
+    ),
+    (
         "static/style.css",
         include_bytes!("../templates/webapp/static/style.css"),
         false,

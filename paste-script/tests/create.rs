@@ -6,8 +6,10 @@ use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Output, Stdio};
+use std::time::Duration;
 
-use common::paster;
+use common::{Serving, get, paster};
+use webtest::script::TestFileEnvironment;
 
 fn create(dir: &Path, args: &[&str], input: &str) -> Output {
     let mut child = paster()
@@ -275,26 +277,61 @@ fn a_template_error_names_the_file() {
     assert!(text(&unknown.stderr).contains("available: basic, webapp"));
 }
 
-/// Builds and tests generated projects with cargo: slow (it compiles the
-/// workspace's crates again, in the project's own target folder, so that
-/// its `paster` does not replace this one), so run it with
-/// `cargo test -p paste-script --test create -- --ignored`. It needs
-/// webtest's `TestApp`.
+/// A generated project builds, passes its own tests (webtest's TestApp)
+/// and serves its development.ini with its own `paster` — checked with
+/// webtest's ScriptTest. The projects build in a target folder of their
+/// own (their `paster` must not replace this one) that stays between runs
+/// under `CARGO_TARGET_TMPDIR`, so only the first run compiles everything.
 #[test]
-#[ignore = "slow: compiles generated projects with cargo"]
-fn generated_projects_pass_their_own_tests() {
-    let dir = tempfile::tempdir().unwrap();
+fn generated_projects_build_pass_their_tests_and_serve() {
+    let scratch = tempfile::tempdir().unwrap();
+    let env = TestFileEnvironment::new(scratch.path().join("work"));
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated-projects");
     for template in ["basic", "webapp"] {
         let name = format!("gen-{template}");
-        let out = create(dir.path(), &["-t", template, &name, "--no-interactive"], "");
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        let project = dir.path().join(&name);
-        let test = std::process::Command::new(env!("CARGO"))
-            .current_dir(&project)
-            .env("CARGO_TARGET_DIR", dir.path().join("target"))
-            .args(["test", "--quiet"])
-            .output()
-            .unwrap();
-        assert!(test.status.success(), "{template}: {}", text(&test.stderr));
+        let created = env
+            .command(env!("CARGO_BIN_EXE_paster"))
+            .args(&["create", "-t", template, &name, "--no-interactive"])
+            .run();
+        for file in [
+            "Cargo.toml",
+            "development.ini",
+            "src/lib.rs",
+            "src/main.rs",
+            "tests/app.rs",
+        ] {
+            let path = Path::new(&name).join(file);
+            assert!(
+                created.files_created.contains_key(&path),
+                "{template}: {} not created: {:?}",
+                path.display(),
+                created.files_created.keys()
+            );
+        }
+
+        // cargo reports its progress on stderr.
+        env.command(env!("CARGO"))
+            .args(&["test", "--quiet"])
+            .cwd(&name)
+            .env("CARGO_TARGET_DIR", &target)
+            .timeout(Duration::from_secs(1200))
+            .expect_stderr()
+            .run();
+
+        let mut own_paster = std::process::Command::new(target.join("debug/paster"));
+        own_paster.current_dir(env.base_path().join(&name));
+        let server = Serving::start_command(own_paster, &["development.ini", "http_port=0"]);
+        let home = get(&server.addr(), "/");
+        assert_eq!(home.status, 200, "{template}: {}", home.text());
+        let expected = if template == "basic" {
+            "Hello"
+        } else {
+            "visit number 1"
+        };
+        assert!(
+            home.text().contains(expected),
+            "{template}: {}",
+            home.text()
+        );
     }
 }

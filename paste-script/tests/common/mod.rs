@@ -63,9 +63,15 @@ impl Serving {
 
     /// Runs `paster serve ARGS` in `dir` with more environment variables.
     pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = paster()
-            .current_dir(dir)
-            .envs(env.iter().copied())
+        let mut command = paster();
+        command.current_dir(dir).envs(env.iter().copied());
+        Self::start_command(command, args)
+    }
+
+    /// Runs `COMMAND serve ARGS` (another project's `paster`) and waits
+    /// for the URL it prints.
+    pub fn start_command(mut command: Command, args: &[&str]) -> Self {
+        let mut child = command
             .arg("serve")
             .args(args)
             .stdin(Stdio::null())
