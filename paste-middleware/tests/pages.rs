@@ -214,7 +214,7 @@ async fn the_deploy_factory_serves_a_folder_and_locates_a_missing_setting() {
     let dir = site();
     std::fs::write(
         dir.path().join("site.ini"),
-        "[app:main]\nuse = egg:Paste#tempita_pages\ndirectory = %(here)s\n\n[app:bad]\nuse = egg:Paste#tempita_pages\n",
+        "[app:main]\nuse = egg:Paste#tempita_pages\ndirectory = %(here)s\ntitle = <My> site\n\n[app:bad]\nuse = egg:Paste#tempita_pages\n",
     )
     .unwrap();
     let mut registry = Registry::new();
@@ -236,6 +236,6 @@ async fn the_deploy_factory_serves_a_folder_and_locates_a_missing_setting() {
         )
         .unwrap_err()
         .to_string();
-    assert!(err.contains("site.ini:5"), "{err}");
+    assert!(err.contains("site.ini:6"), "{err}");
     assert!(err.contains("directory"), "{err}");
 }
