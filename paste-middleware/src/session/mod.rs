@@ -466,9 +466,12 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
                 return;
             }
             let now = SystemTime::now();
+            // Less than half of the timeout left (compared, not
+            // subtracted: this runs for every loaded session).
             let refresh = state.id.is_some()
                 && state.expires.is_some_and(|expires| {
-                    expires.duration_since(now).unwrap_or_default() < self.idle_timeout / 2
+                    now.checked_add(self.idle_timeout / 2)
+                        .is_none_or(|half_way| expires < half_way)
                 });
             let changed = state.changed;
             if !(changed || refresh) {
