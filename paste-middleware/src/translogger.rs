@@ -44,6 +44,8 @@ use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Version};
 use paste_core::{App, BodyEnd, OnEnd, Request, RequestExt, Result};
 
+use crate::future::map;
+
 /// How a request's log line ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -152,7 +154,12 @@ impl fmt::Display for LogRecord {
             None => f.write_str("-")?,
         }
         f.write_str(" [")?;
-        write_clf_time(f, req.time)?;
+        // The wall-clock time the request came in, worked out when the
+        // line is written: a sink that drops records never asks the clock.
+        let time = SystemTime::now()
+            .checked_sub(req.started.elapsed())
+            .unwrap_or(UNIX_EPOCH);
+        write_clf_time(f, time)?;
         f.write_str("] \"")?;
         escape(f, req.method.as_str().as_bytes(), false)?;
         f.write_str(" ")?;
@@ -187,7 +194,7 @@ impl fmt::Display for LogRecord {
 struct RequestFacts {
     host: Host,
     user: Option<Box<str>>,
-    time: SystemTime,
+    started: Instant,
     method: Method,
     /// The URI's path and query as received; `None` only for the
     /// authority form (`CONNECT host:port`), whose path is empty.
@@ -363,46 +370,42 @@ impl<A, S> fmt::Debug for TransLogger<A, S> {
 }
 
 impl<A: App, S: LogSink> App for TransLogger<A, S> {
-    #[expect(
-        clippy::manual_async_fn,
-        reason = "an async fn keeps a second copy of its request argument in its future"
-    )]
     fn call(&self, req: Request) -> impl Future<Output = Result> + Send {
-        async move {
-            // Boxed: what moves from the future to the body is a pointer,
-            // and the box is the body's hook.
-            let pending = Box::new(Pending {
-                record: LogRecord {
-                    request: self.facts(&req),
-                    status: None,
-                    bytes: None,
-                    duration: Duration::ZERO,
-                    outcome: Outcome::Aborted,
-                },
-                started: Instant::now(),
-                sink: self.sink.clone(),
-                logged: false,
-            });
-            let mut guard = Guard(Some(pending));
-            let outcome = self.app.call(req).await;
-            match outcome {
-                Ok(response) => {
-                    let mut pending = guard.0.take().expect("the guard is only emptied here");
-                    pending.record.status = Some(response.status());
-                    pending.record.bytes = Some(0);
-                    // Logged when the body ends: the record is the
-                    // body's hook (a body known in full stays one).
-                    Ok(response.map(|body| body.on_end(pending)))
-                }
-                Err(err) => {
-                    if let Some(pending) = &mut guard.0 {
-                        pending.record.status = Some(err.status());
-                    }
-                    finish(&mut guard.0, Outcome::AppError);
-                    Err(err)
-                }
+        // Boxed: what moves from the future to the body is a pointer,
+        // and the box is the body's hook.
+        let pending = Box::new(Pending {
+            record: LogRecord {
+                request: self.facts(&req),
+                status: None,
+                bytes: None,
+                duration: Duration::ZERO,
+                outcome: Outcome::Aborted,
+            },
+            sink: self.sink.clone(),
+            logged: false,
+        });
+        // The guard logs the request as aborted if the future is dropped
+        // (or the app panics) before it answers.
+        let mut guard = Guard(Some(pending));
+        // The app is called at once and its answer handled when it comes
+        // (see `crate::future`): no copy of the request in this future.
+        map(self.app.call(req), move |outcome: Result| match outcome {
+            Ok(response) => {
+                let mut pending = guard.0.take().expect("the guard is only emptied here");
+                pending.record.status = Some(response.status());
+                pending.record.bytes = Some(0);
+                // Logged when the body ends: the record is the
+                // body's hook (a body known in full stays one).
+                Ok(response.map(|body| body.on_end(pending)))
             }
-        }
+            Err(err) => {
+                if let Some(pending) = &mut guard.0 {
+                    pending.record.status = Some(err.status());
+                }
+                finish(&mut guard.0, Outcome::AppError);
+                Err(err)
+            }
+        })
     }
 }
 
@@ -433,7 +436,7 @@ impl<A, S> TransLogger<A, S> {
         RequestFacts {
             host,
             user: req.remote_user().filter(|u| !u.is_empty()).map(Box::from),
-            time: SystemTime::now(),
+            started: Instant::now(),
             method: req.method().clone(),
             target: req.uri().path_and_query().cloned(),
             version: req.version(),
@@ -520,7 +523,6 @@ fn clf_time(out: &mut String, time: SystemTime) {
 /// A request's record, completed as its response ends, and where it goes.
 struct Pending<S> {
     record: LogRecord,
-    started: Instant,
     sink: Arc<S>,
     logged: bool,
 }
@@ -533,7 +535,7 @@ impl<S: LogSink> Pending<S> {
             // Set first: a sink that panics is not called again as the
             // unwinding drops the body or the guard.
             self.logged = true;
-            self.record.duration = self.started.elapsed();
+            self.record.duration = self.record.request.started.elapsed();
             self.record.outcome = outcome;
             self.sink.log(&self.record);
         }

@@ -177,7 +177,9 @@ impl UrlMap {
 
     /// The entry for `req`, and the length of the script name once the
     /// matched part of the path info has moved into it.
-    fn find(&self, req: &Request) -> Option<(&Entry, usize)> {
+    /// The entry `req` goes to, the length of its script name now and
+    /// the length it gets (the matched part of the path info added).
+    fn find(&self, req: &Request) -> Option<(&Entry, usize, usize)> {
         let script_len = req.script_name().len();
         let info = &req.uri().path()[script_len..];
         let needs_host = self.entries.first().is_some_and(|e| e.host.is_some());
@@ -189,7 +191,7 @@ impl UrlMap {
                     return None;
                 }
             }
-            match_prefix(info, &entry.path).map(|end| (entry, script_len + end))
+            match_prefix(info, &entry.path).map(|end| (entry, script_len, script_len + end))
         })
     }
 
@@ -220,7 +222,7 @@ impl App for UrlMap {
     fn call(&self, mut req: Request) -> impl Future<Output = Result> + Send {
         // The mounted app is called at once: the future returned is the
         // app's own (see `crate::future`).
-        let Some((entry, script_len)) = self.find(&req) else {
+        let Some((entry, old_len, script_len)) = self.find(&req) else {
             // Boxed: the 404 page's future would otherwise make every
             // request's future larger.
             return Either::right(Box::pin(self.not_found(req)));
@@ -228,10 +230,13 @@ impl App for UrlMap {
         // The script name grows by the matched part of the path info; as
         // script name + path info is the path, that is a prefix of the
         // path.
-        let script_name = req.uri().path()[..script_len].to_owned();
-        let moved = req.set_script_name(&script_name);
-        debug_assert!(moved, "a matched prefix ends at a segment boundary");
-        drop(script_name);
+        // A mount at the root matches nothing: then the script name
+        // stays as it is, without a look-up or a copy.
+        if script_len != old_len {
+            let script_name = req.uri().path()[..script_len].to_owned();
+            let moved = req.set_script_name(&script_name);
+            debug_assert!(moved, "a matched prefix ends at a segment boundary");
+        }
         Either::left(entry.app.call(req))
     }
 }
@@ -345,6 +350,11 @@ fn default_port(req: &Request) -> u16 {
 /// if it matches there at a segment boundary. Runs of slashes in the path
 /// count as one, and each segment is compared percent-decoded.
 fn match_prefix(info: &str, prefix: &str) -> Option<usize> {
+    // The root matches everything, consuming nothing: answered without
+    // starting a split (which costs more than the rest of the lookup).
+    if prefix.is_empty() {
+        return Some(0);
+    }
     let mut at = 0;
     for wanted in prefix.split('/').skip(1) {
         let rest = &info[at..];

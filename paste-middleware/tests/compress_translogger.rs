@@ -4,7 +4,7 @@
 mod compress_support;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use compress_support::{Conn, channel_body, request, start};
 use paste_core::http::StatusCode;
@@ -31,6 +31,36 @@ fn without_time(line: &str) -> String {
     let open = line.find('[').unwrap();
     let close = line.find(']').unwrap();
     format!("{}[T]{}", &line[..open], &line[close + 1..])
+}
+
+/// The time of day, in seconds, of a line's `[dd/Mon/yyyy:hh:mm:ss +0000]`.
+fn seconds_of_day(line: &str) -> u64 {
+    let time = &line[line.find('[').unwrap() + 1..line.find(']').unwrap()];
+    let clock = &time[time.find(':').unwrap() + 1..time.find(' ').unwrap()];
+    clock
+        .split(':')
+        .map(|part| part.parse::<u64>().unwrap())
+        .fold(0, |secs, part| secs * 60 + part)
+}
+
+#[tokio::test]
+async fn the_time_is_when_the_request_came_in_however_late_the_line_is_written() {
+    let (lines, sink) = recorder();
+    let app = TransLogger::new(hello(), sink);
+    let came_in = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let req = Request::get("/").body(Body::empty()).unwrap();
+    let response = app.call(req).await.unwrap();
+    response.into_body().to_bytes(1024).await.unwrap();
+    let record = lines.lock().unwrap()[0].clone();
+    let first = record.to_string();
+    let off = (seconds_of_day(&first) + 86_400 - came_in % 86_400) % 86_400;
+    assert!(off <= 2, "{first} for a request at {came_in}");
+    // Written a second later, the line still says when the request came.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(record.to_string(), first);
 }
 
 #[tokio::test]

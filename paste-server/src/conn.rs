@@ -80,10 +80,11 @@ pub(crate) async fn serve_connection<A, IO>(
 /// HEAD, no body.
 fn finish<A>(shared: &Shared<A>, response: &mut Response, head: bool) {
     if let Some(server) = &shared.server_header {
-        response
-            .headers_mut()
-            .entry(SERVER)
-            .or_insert_with(|| server.clone());
+        // A look-up and an insert cost less than the entry API.
+        let headers = response.headers_mut();
+        if !headers.contains_key(SERVER) {
+            headers.insert(SERVER, server.clone());
+        }
     }
     if head {
         strip_body_for_head(response);

@@ -155,6 +155,15 @@ struct State {
     retired: Vec<SessionId>,
 }
 
+/// What [`SessionMiddleware::commit`] is to write.
+struct Work {
+    id: Option<SessionId>,
+    data: Arc<SessionData>,
+    changed: bool,
+    retired: Vec<SessionId>,
+    now: SystemTime,
+}
+
 /// The data of a session that has none.
 static NO_DATA: LazyLock<SessionData> = LazyLock::new(SessionData::new);
 
@@ -457,29 +466,57 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
         Session::new(State::default())
     }
 
-    /// Saves or deletes the session as it now stands, adding `Set-Cookie`
-    /// to `headers` when the cookie changes.
-    async fn commit(&self, session: &Session, cookie_sent: bool, headers: &mut HeaderMap) {
-        let (id, data, changed, retired, now) = {
+    /// What the store must be told about the session as it now stands:
+    /// `None` when nothing (most requests, and every one that only reads
+    /// its session), so that they never start [`commit`](Self::commit).
+    fn work(&self, session: &Session) -> Option<Work> {
+        {
             let mut state = session.lock();
             if state.is_untouched_new() {
-                return;
+                return None;
             }
             let now = SystemTime::now();
+            // Less than half of the timeout left (compared, not
+            // subtracted: this runs for every loaded session).
             let refresh = state.id.is_some()
                 && state.expires.is_some_and(|expires| {
-                    expires.duration_since(now).unwrap_or_default() < self.idle_timeout / 2
+                    now.checked_add(self.idle_timeout / 2)
+                        .is_none_or(|half_way| expires < half_way)
                 });
             let changed = state.changed;
             if !(changed || refresh) {
-                return;
+                return None;
             }
             state.changed = false;
             let retired = mem::take(&mut state.retired);
             // Shared, not copied: the store copies what it keeps.
             let data = state.data.clone().unwrap_or_default();
-            (state.id.clone(), data, changed, retired, now)
-        };
+            Some(Work {
+                id: state.id.clone(),
+                data,
+                changed,
+                retired,
+                now,
+            })
+        }
+    }
+
+    /// Saves or deletes the session as [`work`](Self::work) said, adding
+    /// `Set-Cookie` to `headers` when the cookie changes.
+    async fn commit(
+        &self,
+        work: Work,
+        session: &Session,
+        cookie_sent: bool,
+        headers: &mut HeaderMap,
+    ) {
+        let Work {
+            id,
+            data,
+            changed,
+            retired,
+            now,
+        } = work;
         for old in &retired {
             if let Err(err) = self.store.delete(old).await {
                 tracing::error!("deleting a session failed: {err:#}");
@@ -533,6 +570,22 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
         self.add_cookie(headers, &value, &options);
     }
 
+    /// [`commit`](Self::commit) to the headers of `outcome`.
+    async fn commit_into(
+        &self,
+        work: Work,
+        session: Session,
+        cookie_sent: bool,
+        mut outcome: Result,
+    ) -> Result {
+        let headers = match &mut outcome {
+            Ok(response) => response.headers_mut(),
+            Err(err) => err.headers_mut(),
+        };
+        self.commit(work, &session, cookie_sent, headers).await;
+        outcome
+    }
+
     fn expire_cookie(&self, headers: &mut HeaderMap) {
         let options = self
             .cookie_options()
@@ -579,15 +632,14 @@ impl<A: App, S: Store> App for SessionMiddleware<A, S> {
             };
             drop(values);
             req.extensions_mut().insert(session.clone());
-            let mut outcome = self.app.call(req).await;
-            if !session.lock().is_untouched_new() {
-                let headers = match &mut outcome {
-                    Ok(response) => response.headers_mut(),
-                    Err(err) => err.headers_mut(),
-                };
-                self.commit(&session, cookie_sent, headers).await;
+            let outcome = self.app.call(req).await;
+            match self.work(&session) {
+                None => outcome,
+                // Boxed, with the answer: writing is the rare case, and
+                // its future would otherwise make every request's future
+                // larger.
+                Some(work) => Box::pin(self.commit_into(work, session, cookie_sent, outcome)).await,
             }
-            outcome
         }
     }
 }
