@@ -221,7 +221,11 @@ impl Run {
         match self.kind {
             Kind::Criterion { package, bench, .. } => {
                 let cmd = Cmd::new("cargo").args(["bench", "-p", package, "--bench", bench]);
-                if quick { cmd.args(["--", "--quick"]) } else { cmd }
+                if quick {
+                    cmd.args(["--", "--quick"])
+                } else {
+                    cmd
+                }
             }
             Kind::Script {
                 path,
@@ -340,7 +344,8 @@ pub fn criterion_results(dir: &Path, since: SystemTime) -> BTreeMap<String, f64>
             let read = |name: &str| -> Option<Value> {
                 serde_json::from_str(&std::fs::read_to_string(path.join(name)).ok()?).ok()
             };
-            let (Some(benchmark), Some(estimates)) = (read("benchmark.json"), read("estimates.json"))
+            let (Some(benchmark), Some(estimates)) =
+                (read("benchmark.json"), read("estimates.json"))
             else {
                 continue;
             };
@@ -446,7 +451,10 @@ fn run_one(run: Run, ws: &Workspace, quick: bool) -> Result<Outcome> {
                     .iter()
                     .filter_map(|id| find(&results, id))
                     .map(|(full, mean)| Measure {
-                        label: full.rsplit_once('/').map_or(full.as_str(), |x| x.1).to_owned(),
+                        label: full
+                            .rsplit_once('/')
+                            .map_or(full.as_str(), |x| x.1)
+                            .to_owned(),
                         value: mean,
                     })
                     .collect();
@@ -460,11 +468,7 @@ fn run_one(run: Run, ws: &Workspace, quick: bool) -> Result<Outcome> {
                     .zip(&full_labels)
                     .map(|(m, full)| Measure {
                         // Keep the parameter (`parse/60_cookies` -> `parse`).
-                        label: full
-                            .split('/')
-                            .nth(1)
-                            .unwrap_or(&m.label)
-                            .to_owned(),
+                        label: full.split('/').nth(1).unwrap_or(&m.label).to_owned(),
                         value: m.value,
                     })
                     .collect();
@@ -569,7 +573,11 @@ pub fn report(
         .args(["--version"])
         .read()
         .map_or_else(|_| "unknown".to_owned(), |s| s.trim().to_owned());
-    let how = if quick { "cargo xtask bench --quick" } else { "cargo xtask bench" };
+    let how = if quick {
+        "cargo xtask bench --quick"
+    } else {
+        "cargo xtask bench"
+    };
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmarks\n");
     let _ = writeln!(
@@ -643,7 +651,8 @@ pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
     std::fs::create_dir_all(&plots).with_context(|| format!("creating {}", plots.display()))?;
     for chart in outcomes.iter().flat_map(|o| &o.charts) {
         let path = plots.join(&chart.file);
-        std::fs::write(&path, chart.svg()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, chart.svg())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let md = report(
         &outcomes,
@@ -655,7 +664,11 @@ pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
     let path = ws.root.join("BENCHMARKS.md");
     std::fs::write(&path, md).with_context(|| format!("writing {}", path.display()))?;
     say(&format!("wrote {} and {}", path.display(), plots.display()));
-    let failed: Vec<&str> = outcomes.iter().filter(|o| !o.ok).map(|o| o.run.id).collect();
+    let failed: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| !o.ok)
+        .map(|o| o.run.id)
+        .collect();
     if !failed.is_empty() {
         anyhow::bail!("these runs failed: {}", failed.join(", "));
     }
@@ -676,15 +689,27 @@ mod tests {
         assert_eq!(
             parse_table(out, "req/s"),
             [
-                Measure { label: "raw_hyper".to_owned(), value: 101_234.0 },
-                Measure { label: "hello".to_owned(), value: 95_000.0 },
+                Measure {
+                    label: "raw_hyper".to_owned(),
+                    value: 101_234.0
+                },
+                Measure {
+                    label: "hello".to_owned(),
+                    value: 95_000.0
+                },
             ]
         );
         assert_eq!(
             parse_ratios(out),
             [
-                Measure { label: "hello/raw_hyper throughput".to_owned(), value: 0.938 },
-                Measure { label: "hello/raw_hyper p99".to_owned(), value: 1.092 },
+                Measure {
+                    label: "hello/raw_hyper throughput".to_owned(),
+                    value: 0.938
+                },
+                Measure {
+                    label: "hello/raw_hyper p99".to_owned(),
+                    value: 1.092
+                },
             ]
         );
     }
@@ -693,8 +718,10 @@ mod tests {
     fn proxy_script_output() {
         let out = "ratio wsgiproxy/nginx: 0.850 (goal >= 0.8); wsgiproxy/direct: 0.700 (medians of per-round ratios)\n\
                    CPU per request, wsgiproxy/nginx: 1.25\n";
-        let labels: Vec<(String, f64)> =
-            parse_ratios(out).into_iter().map(|m| (m.label, m.value)).collect();
+        let labels: Vec<(String, f64)> = parse_ratios(out)
+            .into_iter()
+            .map(|m| (m.label, m.value))
+            .collect();
         assert_eq!(
             labels,
             [

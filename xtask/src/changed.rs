@@ -36,7 +36,10 @@ pub fn changes(root: &Path) -> Result<Vec<Change>> {
     let ws = Workspace::load(root)?;
     let mut out = Vec::new();
     for package in ws.packages.iter().filter(|p| p.publishable) {
-        let dir = package.dir().strip_prefix(&ws.root).unwrap_or(package.dir());
+        let dir = package
+            .dir()
+            .strip_prefix(&ws.root)
+            .unwrap_or(package.dir());
         let since = git::latest_tag(&ws.root, &package.name)?;
         let files = match &since {
             Some((tag, _)) => git::changed_since(&ws.root, tag, &dir.to_string_lossy())?,

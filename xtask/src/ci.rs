@@ -198,8 +198,8 @@ mod tests {
 
     #[test]
     fn the_readme_test_command_is_the_last_step() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-            .unwrap();
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
         assert!(readme.contains(&format!("```sh\n{README_TEST_COMMAND}\n```")));
         let last = steps().pop().unwrap();
         assert_eq!(last.action, Action::Run(Cmd::shell(README_TEST_COMMAND)));

@@ -178,7 +178,9 @@ impl Cmd {
                 all.push('\n');
             }
         }
-        let status = child.wait().with_context(|| format!("waiting for `{self}`"))?;
+        let status = child
+            .wait()
+            .with_context(|| format!("waiting for `{self}`"))?;
         Ok((status.success(), all))
     }
 }
@@ -226,7 +228,10 @@ mod tests {
         let cmd = Cmd::new("cargo")
             .args(["doc", "--no-deps"])
             .env("RUSTDOCFLAGS", "-D warnings");
-        assert_eq!(cmd.to_string(), "RUSTDOCFLAGS='-D warnings' cargo doc --no-deps");
+        assert_eq!(
+            cmd.to_string(),
+            "RUSTDOCFLAGS='-D warnings' cargo doc --no-deps"
+        );
         assert_eq!(Cmd::shell("a && b").to_string(), "a && b");
     }
 

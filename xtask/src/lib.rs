@@ -8,7 +8,7 @@
 //! - [`publish`]: package or publish the crates in dependency order,
 //!   skipping versions already on crates.io.
 //! - [`changed`]: the crates changed since their last release tag.
-//! - [`bench`]: run the benchmarks and write BENCHMARKS.md with SVG plots.
+//! - [`bench`](mod@bench): run the benchmarks and write BENCHMARKS.md with SVG plots.
 //!
 //! Every command takes the workspace root explicitly, so that the tests run
 //! them on a throw-away fixture workspace rather than this repository.

@@ -12,7 +12,12 @@ use crate::{Cmd, Workspace, cmd::say, git};
 /// the local crate). A network failure is an error that says so.
 pub fn is_published(name: &str, version: &str) -> Result<bool> {
     let (ok, stdout, stderr) = Cmd::new("cargo")
-        .args(["info", &format!("{name}@{version}"), "--registry", "crates-io"])
+        .args([
+            "info",
+            &format!("{name}@{version}"),
+            "--registry",
+            "crates-io",
+        ])
         .current_dir(std::env::temp_dir())
         .output()?;
     if ok {
@@ -61,7 +66,10 @@ pub fn run(root: &Path, dry_run: bool) -> Result<()> {
             .args(todo.iter().flat_map(|name| ["-p".to_owned(), name.clone()]));
         say(&cmd.to_string());
         cmd.run()?;
-        println!("\ndry run: would publish, in this order: {}", todo.join(", "));
+        println!(
+            "\ndry run: would publish, in this order: {}",
+            todo.join(", ")
+        );
         return Ok(());
     }
     let dirty = git::dirty_files(root)?;
@@ -69,7 +77,9 @@ pub fn run(root: &Path, dry_run: bool) -> Result<()> {
         bail!("the git tree is dirty; commit first:\n{}", dirty.join("\n"));
     }
     for name in &todo {
-        let cmd = Cmd::new("cargo").current_dir(root).args(["publish", "-p", name]);
+        let cmd = Cmd::new("cargo")
+            .current_dir(root)
+            .args(["publish", "-p", name]);
         say(&cmd.to_string());
         cmd.run()?;
     }

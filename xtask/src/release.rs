@@ -117,7 +117,9 @@ pub fn plan(root: &Path, krate: &str, bump: &Bump, date: &str) -> Result<Plan> {
 
     // The crate's own version.
     {
-        let (_, doc) = docs.get_mut(&package.manifest).context("manifest not loaded")?;
+        let (_, doc) = docs
+            .get_mut(&package.manifest)
+            .context("manifest not loaded")?;
         let version = doc
             .get_mut("package")
             .and_then(|p| p.get_mut("version"))

@@ -55,7 +55,13 @@ impl Workspace {
     pub fn load(root: &Path) -> Result<Self> {
         let manifest = root.join("Cargo.toml");
         let out = Cmd::new("cargo")
-            .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
+            .args([
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
             .args([manifest.to_string_lossy()])
             .read()?;
         Self::from_metadata(&out)
@@ -221,7 +227,15 @@ mod tests {
         assert_eq!(ws.dependents("a"), ["b", "c"]);
         assert_eq!(ws.with_dependents("c"), ["b", "c", "tool"]);
         // b dev-depends on c, so c goes first.
-        assert_eq!(ws.publish_order(&ws.publishable()).unwrap(), ["a", "c", "b"]);
-        assert!(ws.package("nope").unwrap_err().to_string().contains("a, b, c, tool"));
+        assert_eq!(
+            ws.publish_order(&ws.publishable()).unwrap(),
+            ["a", "c", "b"]
+        );
+        assert!(
+            ws.package("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("a, b, c, tool")
+        );
     }
 }
