@@ -634,6 +634,42 @@ pub fn report(
     md
 }
 
+/// The mean render time (ns) in python_tempita.sh's line
+/// `python tempita 0.6.0: render 123.4 µs, parse ...`.
+pub fn parse_python_tempita(output: &str) -> Option<f64> {
+    let line = output.lines().find(|l| l.starts_with("python tempita"))?;
+    let rest = line.split_once("render ")?.1;
+    let micros: f64 = rest.split_whitespace().next()?.parse().ok()?;
+    Some(micros * 1e3)
+}
+
+/// Puts Python Tempita's render time beside the Rust templates' chart.
+fn add_python_tempita(outcomes: &mut [Outcome]) {
+    let Some(python) = outcomes
+        .iter()
+        .find(|o| o.run.id == "python-tempita")
+        .and_then(|o| parse_python_tempita(&o.quoted.join("\n")))
+    else {
+        return;
+    };
+    let Some(tempita) = outcomes.iter_mut().find(|o| o.run.id == "tempita") else {
+        return;
+    };
+    let Some(chart) = tempita.charts.first_mut() else {
+        return;
+    };
+    let baseline = chart.bars[0].clone();
+    chart.bars.push(Measure {
+        label: "Python Tempita 0.6.0".to_owned(),
+        value: python,
+    });
+    tempita.ratios.push((
+        format!("Templates: Python Tempita 0.6.0 / {}", baseline.label),
+        python / baseline.value,
+        "× the baseline's time (lower is better; separate runs)".to_owned(),
+    ));
+}
+
 /// Runs the benchmarks (those whose id contains `only`, if given) in the
 /// workspace at `root` and writes BENCHMARKS.md and `benches/plots/*.svg`.
 pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
@@ -647,6 +683,7 @@ pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
         outcomes.push(run_one(*run, &ws, quick)?);
     }
     let load_after = loadavg();
+    add_python_tempita(&mut outcomes);
     let plots = ws.root.join("benches").join("plots");
     std::fs::create_dir_all(&plots).with_context(|| format!("creating {}", plots.display()))?;
     for chart in outcomes.iter().flat_map(|o| &o.charts) {
@@ -750,6 +787,13 @@ mod tests {
         let later = SystemTime::now() + std::time::Duration::from_secs(60);
         assert!(criterion_results(dir.path(), later).is_empty());
         assert_eq!(format_ns(1234.5), "1.23 µs");
+    }
+
+    #[test]
+    fn python_tempita_line() {
+        let out = "python tempita 0.6.0: render 250.5 µs, parse 90.0 µs (mean of 300)\n";
+        assert_eq!(parse_python_tempita(out), Some(250_500.0));
+        assert_eq!(parse_python_tempita("nothing\n"), None);
     }
 
     #[test]
