@@ -219,13 +219,11 @@ impl Run {
     /// The command that runs it.
     pub fn command(&self, quick: bool) -> Cmd {
         match self.kind {
+            // Criterion's own `--quick` takes two samples without a warm-up:
+            // too rough to compare anything on a busy machine. The benches'
+            // own settings are short already, so `--quick` leaves them be.
             Kind::Criterion { package, bench, .. } => {
-                let cmd = Cmd::new("cargo").args(["bench", "-p", package, "--bench", bench]);
-                if quick {
-                    cmd.args(["--", "--quick"])
-                } else {
-                    cmd
-                }
+                Cmd::new("cargo").args(["bench", "-p", package, "--bench", bench])
             }
             Kind::Script {
                 path,
@@ -264,6 +262,10 @@ pub fn parse_table(output: &str, unit: &str) -> Vec<Measure> {
         .map_while(|line| {
             let mut words = line.split_whitespace();
             let label = words.next()?.to_owned();
+            // A name, not a remark such as `(callgrind, 500 requests ...)`.
+            if !label.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                return None;
+            }
             let value = words.next()?.parse().ok()?;
             Some(Measure { label, value })
         })
@@ -519,10 +521,12 @@ fn run_one(run: Run, ws: &Workspace, quick: bool) -> Result<Outcome> {
                 }
             }
             for measure in parse_ratios(&output) {
-                let meaning = if measure.label.contains("p99") || measure.label.contains("CPU") {
-                    "as printed: lower is better"
+                let meaning = if measure.label.contains("p99") {
+                    "p99 latency ratio (lower is better)"
+                } else if measure.label.contains("CPU") {
+                    "CPU time per request ratio (lower is better)"
                 } else {
-                    "throughput ratio, as printed: higher is better"
+                    "throughput ratio (higher is better)"
                 };
                 ratios.push((measure.label, measure.value, meaning.to_owned()));
             }
@@ -557,6 +561,31 @@ fn loadavg() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
+/// `text` as lines of at most 76 characters (words are not split), then
+/// a blank line; a leading `> ` is repeated on every line.
+fn wrap(text: &str) -> String {
+    let (prefix, text) = match text.strip_prefix("> ") {
+        Some(rest) => ("> ", rest),
+        None => ("", text),
+    };
+    let mut out = String::new();
+    let mut line = String::from(prefix);
+    for word in text.split_whitespace() {
+        if line.len() > prefix.len() && line.len() + 1 + word.len() > 76 {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(prefix);
+        }
+        if line.len() > prefix.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push_str("\n\n");
+    out
+}
+
 /// The report's text.
 pub fn report(
     outcomes: &[Outcome],
@@ -580,12 +609,19 @@ pub fn report(
     };
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmarks\n");
-    let _ = writeln!(
+    let _ = write!(
         md,
-        "Where the crates stand against the baselines they replace, each ratio \
+        "{}",
+        wrap(&format!(
+            "Where the crates stand against the baselines they replace, each ratio \
          measured in one run so that both sides saw the same machine. Written by \
          `{how}` on {date} (UTC); rerun `cargo xtask bench` (or `--quick`, or \
-         one of the commands below) to refresh it.\n"
+         one of the commands below) to refresh it. Each section below shows \
+         the command that reruns it, a chart (the grey bar is the baseline; \
+         the others are labelled with their ratio to it) and the lines the \
+         benchmark itself printed, which include its own ratios measured \
+         in interleaved rounds."
+        ))
     );
     let _ = writeln!(md, "## Machine\n");
     let _ = writeln!(md, "| | |\n|---|---|");
@@ -597,15 +633,25 @@ pub fn report(
         md,
         "| load average (1, 5, 15 min) | {load_before} before, {load_after} after |\n"
     );
-    if quick {
-        let _ = writeln!(
-            md,
-            "> **Noisy figures.** This was a `--quick` run (criterion's `--quick`, \
-             load runs of one round of 3 s) on a shared 2-core machine where other \
-             builds were running (see the load average above). Read the ratios as \
-             rough; the callgrind instruction counts are the steadiest figures here.\n"
-        );
-    }
+    let noisy = if quick {
+        "**Noisy figures.** This was a `--quick` run (load runs of one round \
+         of 3 s, callgrind over 500 requests; the criterion benches at their \
+         own short settings) "
+    } else {
+        "**Noise.** This run was made "
+    };
+    let _ = write!(
+        md,
+        "{}",
+        wrap(&format!(
+            "> {noisy}on a shared 2-core machine where other builds may have \
+             been running (see the load average above): wall-clock ratios \
+             move by 10-30 % from run to run there. Where criterion's ratio \
+             and the benchmark's own interleaved one disagree, trust the \
+             latter; the callgrind instruction counts are the steadiest \
+             figures of all."
+        ))
+    );
     let _ = writeln!(md, "## Ratios\n");
     let _ = writeln!(md, "| comparison | ratio | meaning |\n|---|---:|---|");
     for outcome in outcomes {
@@ -752,6 +798,27 @@ mod tests {
     }
 
     #[test]
+    fn callgrind_table_stops_at_the_remark() {
+        let out = "server       Ir/request\nraw_hyper         12493\nstack 19763\n\
+                   (callgrind, 500 requests on one keep-alive connection)\n";
+        let labels: Vec<String> = parse_table(out, "Ir/request")
+            .into_iter()
+            .map(|m| m.label)
+            .collect();
+        assert_eq!(labels, ["raw_hyper", "stack"]);
+    }
+
+    #[test]
+    fn wrapping() {
+        let text = wrap(&format!("> {}", "word ".repeat(30)));
+        assert!(
+            text.lines()
+                .all(|l| l.len() <= 76 && (l.is_empty() || l.starts_with("> ")))
+        );
+        assert!(text.ends_with("word\n\n"));
+    }
+
+    #[test]
     fn proxy_script_output() {
         let out = "ratio wsgiproxy/nginx: 0.850 (goal >= 0.8); wsgiproxy/direct: 0.700 (medians of per-round ratios)\n\
                    CPU per request, wsgiproxy/nginx: 1.25\n";
@@ -801,7 +868,11 @@ mod tests {
         let cgi = RUNS.iter().find(|r| r.id == "cgi").unwrap();
         assert_eq!(
             cgi.command(true).to_string(),
-            "cargo bench -p paste-cgi --bench cgi -- --quick"
+            "cargo bench -p paste-cgi --bench cgi"
+        );
+        assert_eq!(
+            cgi.command(false).to_string(),
+            "cargo bench -p paste-cgi --bench cgi"
         );
         let stack = RUNS.iter().find(|r| r.id == "middleware-stack").unwrap();
         assert_eq!(

@@ -11,6 +11,10 @@ use crate::{Cmd, Workspace, cmd::say, git};
 /// (run outside the workspace, so that it looks at the registry and not at
 /// the local crate). A network failure is an error that says so.
 pub fn is_published(name: &str, version: &str) -> Result<bool> {
+    // Offline, `cargo info` answers "could not find" for every crate.
+    if std::env::var("CARGO_NET_OFFLINE").is_ok_and(|v| v == "true") {
+        bail!("cannot ask crates.io which versions it has: CARGO_NET_OFFLINE=true");
+    }
     let (ok, stdout, stderr) = Cmd::new("cargo")
         .args([
             "info",

@@ -346,3 +346,27 @@ fn ci_dry_run_lists_the_steps_and_runs_none() {
     // A dry run leaves no Cargo.lock or target behind.
     assert!(!fixture.path().join("target").exists());
 }
+
+#[test]
+fn publish_without_the_network_is_a_clear_error() {
+    let fixture = Fixture::new();
+    let cargo_home = tempfile::tempdir().unwrap();
+    // An empty cargo home (no cached index) and a proxy on a closed
+    // loopback port: asking crates.io fails at once.
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("--root")
+        .arg(fixture.path())
+        .args(["publish", "--dry-run"])
+        .env("CARGO_HOME", cargo_home.path())
+        .env("CARGO_HTTP_PROXY", "http://127.0.0.1:9")
+        .env("CARGO_NET_RETRY", "0")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not ask crates.io whether alpha 0.1.0 is published"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
