@@ -504,7 +504,11 @@ fn run_one(run: Run, ws: &Workspace, quick: bool) -> Result<Outcome> {
                 charts.push(Chart {
                     file: format!("{}-0.svg", run.id),
                     title: run.title.to_owned(),
-                    subtitle: format!("{unit} (median of rounds); {better}"),
+                    subtitle: if unit == "Ir/request" {
+                        format!("instructions per request (callgrind); {better}")
+                    } else {
+                        format!("{unit} (median of rounds); {better}")
+                    },
                     bars,
                     nanoseconds: false,
                 });
