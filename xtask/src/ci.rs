@@ -122,7 +122,9 @@ fn cargo_home() -> Option<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
 }
 
-fn clear_packaged_sources() -> Result<()> {
+/// Removes cargo's unpacked copies of workspace packages from earlier
+/// package runs (see the step's reason in [`steps`]).
+pub(crate) fn clear_packaged_sources() -> Result<()> {
     let Some(src) = cargo_home().map(|home| home.join("registry").join("src")) else {
         return Ok(());
     };

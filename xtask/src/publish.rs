@@ -64,6 +64,9 @@ pub fn run(root: &Path, dry_run: bool) -> Result<()> {
         // One `cargo package` for all of them: cargo resolves the ones that
         // depend on each other through a temporary local registry, as
         // crates.io will once the earlier ones are published.
+        // As in CI: no stale unpacked copy may stand in for the code as it
+        // is now.
+        crate::ci::clear_packaged_sources()?;
         let cmd = Cmd::new("cargo")
             .current_dir(root)
             .args(["package", "--allow-dirty"])
