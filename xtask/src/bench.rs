@@ -638,8 +638,8 @@ pub fn report(
         "| load average (1, 5, 15 min) | {load_before} before, {load_after} after |\n"
     );
     let noisy = if quick {
-        "**Noisy figures.** This was a `--quick` run (load runs of one round \
-         of 3 s, callgrind over 500 requests; the criterion benches at their \
+        "**Noisy figures.** This was a `--quick` run (load runs of one \
+         3-second round, callgrind over 500 requests; the criterion benches at their \
          own short settings) "
     } else {
         "**Noise.** This run was made "
