@@ -1,0 +1,94 @@
+//! `cargo xtask`: see xtask/README.md.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use xtask::release::Bump;
+
+/// The workspace's own tool: CI, releases, publishing, benchmarks.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    /// The workspace root (default: the one this xtask belongs to).
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// What `.ci/run` runs: fmt, clippy, rustdoc, package check, tests.
+    Ci {
+        /// Print the steps without running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Bump one crate's version, its dependents' requirements and its
+    /// CHANGELOG; print the tag and the publish order.
+    Release {
+        /// The crate.
+        krate: String,
+        /// major, minor, patch, or a version X.Y.Z.
+        bump: Bump,
+        /// Print the diff; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Package (--dry-run) or publish the crates not yet on crates.io, in
+    /// dependency order.
+    Publish {
+        /// Package only; publish nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The crates changed since their last release tag, and their
+    /// dependents.
+    Changed,
+    /// Run the benchmarks and write BENCHMARKS.md and its plots.
+    Bench {
+        /// Short runs (noisier figures, a few minutes in all).
+        #[arg(long)]
+        quick: bool,
+        /// Run only the benchmarks whose id contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli
+        .root
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")));
+    let result = match cli.command {
+        Command::Ci { dry_run } => xtask::ci::run(&root, dry_run),
+        Command::Release {
+            krate,
+            bump,
+            dry_run,
+        } => xtask::release::run(&root, &krate, &bump, &xtask::today_utc(), dry_run).map(|plan| {
+            if dry_run {
+                print!("{}", plan.diff());
+                println!("(dry run: nothing was written)");
+            }
+            print!("{}", plan.summary());
+        }),
+        Command::Publish { dry_run } => xtask::publish::run(&root, dry_run),
+        Command::Changed => {
+            xtask::changed::changes(&root).map(|c| print!("{}", xtask::changed::render(&c)))
+        }
+        Command::Bench { quick, only } => xtask::bench::run(&root, quick, only.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            let code = err
+                .downcast_ref::<xtask::StepFailed>()
+                .map_or(1, |failed| failed.code);
+            ExitCode::from(u8::try_from(code).ok().filter(|c| *c != 0).unwrap_or(1))
+        }
+    }
+}
