@@ -1,6 +1,6 @@
 //! The smallest use: parse a template once, render it with a context.
 //!
-//! `cargo run -p tempita --example hello`
+//! `cargo run -p tempita --example greeting`
 
 use tempita::{Context, Template};
 
