@@ -20,6 +20,7 @@ pub mod ci;
 mod cmd;
 mod date;
 mod diff;
+pub mod fuzz;
 mod git;
 pub mod publish;
 pub mod release;

@@ -55,6 +55,15 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Run the fuzz targets of fuzz/ (cargo fuzz, libFuzzer), each for a
+    /// bounded time, and report the inputs run and any crash.
+    Fuzz {
+        /// One target (default: all of them).
+        target: Option<String>,
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -80,6 +89,7 @@ fn main() -> ExitCode {
             xtask::changed::changes(&root).map(|c| print!("{}", xtask::changed::render(&c)))
         }
         Command::Bench { quick, only } => xtask::bench::run(&root, quick, only.as_deref()),
+        Command::Fuzz { target, seconds } => xtask::fuzz::run(&root, target.as_deref(), seconds),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

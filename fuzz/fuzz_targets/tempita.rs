@@ -1,0 +1,28 @@
+//! Tempita: lexer, parser and evaluator. A template is parsed, then
+//! rendered with a small context, as text and as HTML; errors must come
+//! back as errors with a position, never as a panic or a hang.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tempita::{Context, HtmlTemplate, Template, Value};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let context = Context::new()
+        .with("name", "<World>")
+        .with("items", vec![1, 2, 3])
+        .with("d", Value::dict([("k", Value::from("v"))]));
+    match Template::new(text) {
+        Ok(template) => {
+            let _ = template.substitute(&context);
+        }
+        Err(e) => {
+            let _ = format!("{e:#}");
+        }
+    }
+    if let Ok(template) = HtmlTemplate::new(text) {
+        let _ = template.substitute(&context);
+    }
+});
