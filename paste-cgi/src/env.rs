@@ -454,14 +454,7 @@ const NOT_PASSED: [HeaderName; 9] = [
 /// The `HTTP_*` variables of `headers`.
 fn add_header_vars(vars: &mut MetaVars, headers: &HeaderMap, pass_authorization: bool) {
     // Headers named by `Connection` are hop-by-hop too (RFC 9110 §7.6.1).
-    let nominated: Vec<&str> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .collect();
+    let nominated: Vec<&str> = paste_core::connection_tokens(headers).collect();
     for name in headers.keys() {
         let text = name.as_str();
         if NOT_PASSED.contains(name)

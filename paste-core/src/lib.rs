@@ -43,6 +43,7 @@ mod app;
 mod body;
 mod error;
 mod ext;
+mod headers;
 mod panic;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
@@ -52,6 +53,7 @@ pub use app::{App, AppFn, BoxApp, app_fn};
 pub use body::{Body, BodyEnd, OnEnd};
 pub use error::{BoxError, Error};
 pub use ext::{ConnectionInfo, RequestExt};
+pub use headers::connection_tokens;
 pub use panic::{CatchCall, CatchPanic, Panic, catch_call, catch_panic};
 
 pub use bytes::Bytes;

@@ -8,6 +8,7 @@ use http::header::{
     CONNECTION, FORWARDED, HeaderName, HeaderValue, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION, TE,
     TRAILER, TRANSFER_ENCODING, UPGRADE,
 };
+use paste_core::connection_tokens;
 
 /// The hop-by-hop headers of RFC 9110 §7.6.1 that are always removed;
 /// `Proxy-*` and the headers named by `Connection` go too.
@@ -25,19 +26,9 @@ const HOP_BY_HOP: [HeaderName; 6] = [
 /// `Upgrade` and every `Proxy-*` header.
 pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
     // The headers named in Connection, read before Connection goes.
-    let mut named: Vec<HeaderName> = Vec::new();
-    for value in headers.get_all(CONNECTION) {
-        let Ok(value) = value.to_str() else { continue };
-        for token in value.split(',') {
-            let token = token.trim();
-            if token.is_empty() {
-                continue;
-            }
-            if let Ok(name) = HeaderName::from_bytes(token.as_bytes()) {
-                named.push(name);
-            }
-        }
-    }
+    let named: Vec<HeaderName> = connection_tokens(headers)
+        .filter_map(|token| HeaderName::from_bytes(token.as_bytes()).ok())
+        .collect();
     for name in named {
         headers.remove(name);
     }
@@ -67,12 +58,7 @@ pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
 /// `upgrade` among the `Connection` tokens), if any.
 pub(crate) fn upgrade_request(headers: &HeaderMap) -> Option<HeaderValue> {
     let upgrade = headers.get(UPGRADE)?;
-    let asked = headers.get_all(CONNECTION).iter().any(|value| {
-        value.to_str().is_ok_and(|v| {
-            v.split(',')
-                .any(|token| token.trim().eq_ignore_ascii_case("upgrade"))
-        })
-    });
+    let asked = connection_tokens(headers).any(|token| token.eq_ignore_ascii_case("upgrade"));
     asked.then(|| upgrade.clone())
 }
 
