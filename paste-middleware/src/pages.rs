@@ -99,8 +99,8 @@ impl TempitaPages {
         self.loader.root()
     }
 
-    /// The template name for a path info, or `None` for a path that names
-    /// no page (hidden or private segments).
+    /// The template file a path info names, or `None` when it names no
+    /// page (a hidden or private segment, or no such file).
     fn template_name(&self, path_info: &str) -> Option<String> {
         let rel = path_info.trim_start_matches('/');
         if rel
@@ -109,15 +109,15 @@ impl TempitaPages {
         {
             return None;
         }
-        if rel.is_empty() || rel.ends_with('/') {
-            return Some(format!("{rel}{}", self.index));
-        }
-        let html = format!("{rel}.html");
-        if self.root().join(&html).is_file() {
-            Some(html)
+        let candidates = if rel.is_empty() || rel.ends_with('/') {
+            [Some(format!("{rel}{}", self.index)), None]
         } else {
-            Some(rel.to_owned())
-        }
+            [Some(format!("{rel}.html")), Some(rel.to_owned())]
+        };
+        candidates
+            .into_iter()
+            .flatten()
+            .find(|name| self.root().join(name).is_file())
     }
 
     async fn render(&self, req: Request) -> Result<Response, Error> {
@@ -128,7 +128,6 @@ impl TempitaPages {
         }
         let name = self
             .template_name(req.path_info())
-            .filter(|name| self.root().join(name).is_file())
             .ok_or_else(|| Error::new(StatusCode::NOT_FOUND))?;
         let template = self.loader.get(&name).map_err(|e| {
             Error::new(StatusCode::INTERNAL_SERVER_ERROR)
