@@ -130,6 +130,11 @@ impl TempitaPages {
             .template_name(req.path_info())
             .ok_or_else(|| Error::new(StatusCode::NOT_FOUND))?;
         let template = self.loader.get(&name).map_err(|e| {
+            // The loader refuses names that leave the folder (a symlink
+            // out of it): for the client that is no page, not a failure.
+            if e.kind() == tempita::ErrorKind::TemplateNotFound {
+                return Error::new(StatusCode::NOT_FOUND);
+            }
             Error::new(StatusCode::INTERNAL_SERVER_ERROR)
                 .with_message("a page failed to load")
                 .with_source(e)

@@ -25,7 +25,11 @@ use paste_core::http::header::SET_COOKIE;
 use paste_core::{App, Error, Request, RequestExt, Response, Result};
 use webob::cookies::{CookieOptions, SameSite, Signer};
 
-use super::{AuthChange, AuthType, Authenticated, authenticate, mark_response, unix_now};
+use super::{
+    AuthChange, AuthType, Authenticated, authenticate, mark_response, new_session_id_at_login,
+    unix_now,
+};
+use crate::session::Session;
 
 /// Authenticates requests by a signed cookie, and sets or clears it when
 /// the app (or the [`form`](super::form) middleware inside) answers with
@@ -179,10 +183,12 @@ impl<A: App> App for CookieAuth<A> {
             self.options.clone()
         };
         let auth = req.extensions().get::<Authenticated>().cloned();
+        let session = Session::from_request(&req);
         let mut response = self.app.call(req).await?;
         mark_response(&mut response, auth);
         match response.extensions_mut().remove::<AuthChange>() {
             Some(AuthChange::Login(user)) => {
+                new_session_id_at_login(session.as_ref());
                 let header = self.login_cookie_with(&user, &options)?;
                 self.set(&mut response, header);
             }

@@ -37,7 +37,6 @@ use md5::Md5;
 use paste_core::http::StatusCode;
 use paste_core::{App, Error, Request, RequestExt, Result};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use webob::auth::{Authorization, Challenge};
 
 use super::{AuthType, authenticate, call_marked, unauthorized};
@@ -308,7 +307,7 @@ where
         let issued = u64::from_be_bytes(bytes[..8].try_into().ok()?);
         let random: [u8; 16] = bytes[8..24].try_into().ok()?;
         let expected = self.nonce_mac(issued, &random);
-        bool::from(expected.ct_eq(&bytes[24..])).then_some((issued, random))
+        super::secret_eq(&expected, &bytes[24..]).then_some((issued, random))
     }
 
     fn challenges(&self, stale: bool) -> Vec<String> {
@@ -402,7 +401,7 @@ where
             uri,
         );
         let given = response.to_ascii_lowercase();
-        if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+        if !super::secret_eq(expected.as_bytes(), given.as_bytes()) {
             return refuse;
         }
         let now = now_ms();

@@ -13,6 +13,9 @@
 //!   HTML-escaped; Paste puts the URL in unescaped (cross-site scripting);
 //! - the page is UTF-8 bytes with a correct length (Paste's Python 3 body
 //!   is a `str`), and is sent with `Cache-Control: no-store`;
+//! - the action starts with exactly one `/`: a request for `//evil.com/`
+//!   does not get a form that posts the password to `evil.com`;
+//! - a login gives the request's [`Session`] a new id (session fixation);
 //! - a failed attempt shows the form again with a message;
 //! - no unused `realm` argument.
 
@@ -22,7 +25,10 @@ use paste_core::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use paste_core::http::{HeaderValue, Method};
 use paste_core::{App, Body, Request, RequestExt, Response, Result};
 
-use super::{AuthChange, AuthType, authenticate, call_marked, escape_html};
+use super::{
+    AuthChange, AuthType, authenticate, call_marked, escape_html, new_session_id_at_login,
+};
+use crate::session::Session;
 
 /// The default page: `{action}` is replaced by the escaped form action,
 /// `{message}` by an escaped message (or nothing).
@@ -97,6 +103,9 @@ where
 
     fn page(&self, req: &Request, message: Option<&str>) -> Response {
         let action = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        // One leading slash: `//evil.com/` (or `/\evil.com/`) as the action
+        // would post the password to another host.
+        let action = format!("/{}", action.trim_start_matches(['/', '\\']));
         let message = message
             .map(|m| format!("<p class=\"error\">{}</p>\n", escape_html(m)))
             .unwrap_or_default();
@@ -104,7 +113,7 @@ where
         let html = self
             .template
             .replace("{message}", &message)
-            .replace("{action}", &escape_html(action));
+            .replace("{action}", &escape_html(&action));
         let length = html.len();
         let mut response = Response::new(Body::from(html));
         let headers = response.headers_mut();
@@ -149,6 +158,7 @@ where
         headers.remove(CONTENT_LENGTH);
         headers.remove(paste_core::http::header::TRANSFER_ENCODING);
         authenticate(&mut req, &username, AuthType::Form);
+        new_session_id_at_login(Session::from_request(&req).as_ref());
         let mut response = call_marked(&self.app, req).await?;
         if response.extensions().get::<AuthChange>().is_none() {
             response

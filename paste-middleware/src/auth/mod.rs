@@ -148,6 +148,27 @@ pub(crate) fn authenticate(req: &mut Request, user: &str, auth_type: AuthType) {
     });
 }
 
+/// Whether two secrets are equal: digests, MACs, hashes of passwords,
+/// nonces' tags. The time taken depends on the lengths only, never on
+/// where the first difference is ([`subtle`]), so that a client can't
+/// guess a secret byte by byte from how long a refusal takes. Every
+/// comparison of a secret in this crate goes through here (RELIABILITY.md,
+/// "Security", lists them).
+pub(crate) fn secret_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.ct_eq(b))
+}
+
+/// At a login: gives the request's session (if a
+/// [`SessionMiddleware`](crate::session::SessionMiddleware) is in front) a
+/// new id, so that an id planted or seen before the login is worth nothing
+/// after it (session fixation).
+pub(crate) fn new_session_id_at_login(session: Option<&crate::session::Session>) {
+    if let Some(session) = session {
+        session.regenerate_id();
+    }
+}
+
 /// Copies the request's [`Authenticated`] to the response, unless the
 /// response (an inner middleware) already has one.
 pub(crate) fn mark_response(response: &mut Response, auth: Option<Authenticated>) {
@@ -188,6 +209,18 @@ pub(crate) fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_eq_is_equality_on_bytes() {
+        assert!(secret_eq(b"", b""));
+        assert!(secret_eq(b"d41d8cd98f00b204", b"d41d8cd98f00b204"));
+        assert!(!secret_eq(b"d41d8cd98f00b204", b"d41d8cd98f00b205"));
+        assert!(!secret_eq(b"d41d8cd98f00b204", b"e41d8cd98f00b204"));
+        // A prefix, or the same bytes and more, is not the secret.
+        assert!(!secret_eq(b"d41d8cd9", b"d41d8cd98f00b204"));
+        assert!(!secret_eq(b"d41d8cd98f00b204", b"d41d8cd98f00b2040"));
+        assert!(!secret_eq(b"abc", b""));
+    }
 
     #[test]
     fn html_escaping_covers_attribute_breakouts() {

@@ -40,7 +40,6 @@ use paste_core::http::header::SET_COOKIE;
 use paste_core::http::{HeaderValue, StatusCode};
 use paste_core::{App, Error, Request, RequestExt, Result};
 use sha2::{Digest, Sha256, Sha512};
-use subtle::ConstantTimeEq;
 use webob::cookies::{Cookie, SameSite};
 
 use super::{AuthChange, AuthType, Tokens, authenticate, mark_response, unix_now};
@@ -302,7 +301,7 @@ fn parse_raw(
         user_data,
     );
     let given = given.to_ascii_lowercase();
-    if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+    if !super::secret_eq(expected.as_bytes(), given.as_bytes()) {
         return Err(TicketError::BadDigest);
     }
     Ok(TicketData {
@@ -637,6 +636,7 @@ impl<A: App> App for AuthTktMiddleware<A> {
         }
         let auth = req.extensions().get::<super::Authenticated>().cloned();
         let ip = self.client_ip(&req);
+        let session = crate::session::Session::from_request(&req);
         let mut response = self.app.call(req).await?;
         mark_response(&mut response, auth);
         let change = if logout {
@@ -646,6 +646,7 @@ impl<A: App> App for AuthTktMiddleware<A> {
         };
         match change {
             Some(AuthChange::Login(user)) => {
+                super::new_session_id_at_login(session.as_ref());
                 let ip = ip.map_err(|()| {
                     Error::new(StatusCode::INTERNAL_SERVER_ERROR)
                         .with_message("can't bind a ticket to a client without an IPv4 address")
