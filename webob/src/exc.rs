@@ -205,11 +205,13 @@ impl HttpException {
     }
 
     /// The response without a request to negotiate with: HTML, and a
-    /// relative `Location` left as is.
+    /// relative `Location` left relative, with the open-redirect shapes
+    /// (`//host`, `/\\host`, control characters) closed as
+    /// [`Response::set_location`] closes them.
     pub fn into_response(self) -> Response {
         let mut response = self.render(Format::Html, false);
         if let Some(location) = self.location.as_deref()
-            && let Ok(value) = HeaderValue::from_str(location)
+            && let Ok(value) = HeaderValue::from_str(&crate::url::safe_location(location))
         {
             response.headers_mut().insert(http::header::LOCATION, value);
         }
@@ -424,7 +426,7 @@ impl From<HttpException> for Error {
         let mut err = Self::new(exc.status);
         *err.headers_mut() = exc.headers.clone();
         if let Some(location) = exc.location.as_deref()
-            && let Ok(value) = HeaderValue::from_str(location)
+            && let Ok(value) = HeaderValue::from_str(&crate::url::safe_location(location))
         {
             err.headers_mut().insert(http::header::LOCATION, value);
         }

@@ -109,6 +109,19 @@ fn remove_dot_segments(path: &str) -> String {
 /// first, a value with a scheme is kept, and one starting with `//` or
 /// `\` (which browsers read as another host) is pinned to this host.
 pub(crate) fn absolute_location(request_url: &str, location: &str) -> String {
+    let cleaned = safe_location(location);
+    if has_scheme(&cleaned) {
+        return cleaned;
+    }
+    join(request_url, &cleaned)
+}
+
+/// `location` with the open-redirect shapes closed, for a `Location` sent
+/// without a request to make it absolute against: control characters and
+/// spaces removed (browsers drop tabs and newlines, so `/\t/evil.com` is
+/// `//evil.com` to them), and a scheme-relative `//host`, `\host` or
+/// `/\host` pinned to this host as the path `/%2Fhost`.
+pub(crate) fn safe_location(location: &str) -> String {
     let cleaned: String = location
         .chars()
         .filter(|c| !c.is_control() && *c != ' ')
@@ -116,14 +129,12 @@ pub(crate) fn absolute_location(request_url: &str, location: &str) -> String {
     if has_scheme(&cleaned) {
         return cleaned;
     }
-    let pinned =
-        if cleaned.starts_with("//") || cleaned.starts_with('\\') || cleaned.starts_with("/\\") {
-            let rest = cleaned.trim_start_matches(['/', '\\']);
-            format!("/%2F{rest}")
-        } else {
-            cleaned
-        };
-    join(request_url, &pinned)
+    if cleaned.starts_with("//") || cleaned.starts_with('\\') || cleaned.starts_with("/\\") {
+        let rest = cleaned.trim_start_matches(['/', '\\']);
+        format!("/%2F{rest}")
+    } else {
+        cleaned
+    }
 }
 
 #[cfg(test)]
