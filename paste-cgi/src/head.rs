@@ -321,7 +321,7 @@ fn parse_head(bytes: &[u8], style: HeadStyle) -> Result<Head, HeadError> {
             location: text.to_owned(),
         });
     }
-    headers.insert(header::LOCATION, location);
+    headers.insert(header::LOCATION, pin_to_this_host(location));
     Ok(Head::Respond {
         status: if plain {
             StatusCode::FOUND
@@ -331,6 +331,25 @@ fn parse_head(bytes: &[u8], style: HeadStyle) -> Result<Head, HeadError> {
         headers,
         content_length,
     })
+}
+
+/// `location`, unless it is written `//host…` or `/\host…` (which
+/// browsers take for another host, and which is neither the local path
+/// nor the absolute URL RFC 3875 §6.2 allows): then the path `/%2Fhost…`
+/// on this host, so that a program that copies a request parameter into
+/// `Location` is not an open redirect.
+fn pin_to_this_host(location: HeaderValue) -> HeaderValue {
+    let bytes = location.as_bytes();
+    if !matches!(bytes, [b'/' | b'\\', b'/' | b'\\', ..]) {
+        return location;
+    }
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b'/' | b'\\'))
+        .unwrap_or(bytes.len());
+    let mut pinned = b"/%2F".to_vec();
+    pinned.extend_from_slice(&bytes[start..]);
+    HeaderValue::from_bytes(&pinned).unwrap_or(HeaderValue::from_static("/"))
 }
 
 /// `/path` but not `//host` or `/\host`, which browsers take for hosts.
@@ -574,6 +593,24 @@ mod tests {
     }
 
     #[test]
+    fn scheme_relative_locations_stay_on_this_host() {
+        for (written, sent) in [
+            ("//evil.com/x", "/%2Fevil.com/x"),
+            ("/\\evil.com/x", "/%2Fevil.com/x"),
+            ("\\\\evil.com", "/%2Fevil.com"),
+            ("///evil.com", "/%2Fevil.com"),
+        ] {
+            for status in ["", "Status: 301\n"] {
+                let raw = format!("{status}Location: {written}\n\n");
+                let (_, headers, ..) = respond(raw.as_bytes());
+                assert_eq!(headers["location"], sent, "{raw:?}");
+            }
+        }
+        let (_, headers, ..) = respond(b"Location: https://other.example/\n\n");
+        assert_eq!(headers["location"], "https://other.example/");
+    }
+
+    #[test]
     fn locations() {
         let Parsed { head, .. } = parse(HeadStyle::Cgi, b"Location: /other/page?x=1#frag\n\n")
             .unwrap()
@@ -597,7 +634,7 @@ mod tests {
             (status, &headers["location"]),
             (
                 StatusCode::FOUND,
-                &"//evil.example/".parse::<HeaderValue>().unwrap()
+                &"/%2Fevil.example/".parse::<HeaderValue>().unwrap()
             )
         );
         let (status, ..) = respond(b"Location: /\\evil.example/\n\n");
