@@ -23,7 +23,7 @@ const HOP_BY_HOP: [HeaderName; 6] = [
 
 /// Removes the hop-by-hop headers of `headers`: `Connection` and every
 /// header it names, `Keep-Alive`, `TE`, `Trailer`, `Transfer-Encoding`,
-/// `Upgrade` and every `Proxy-*` header.
+/// `Upgrade`, `Proxy` (httpoxy) and every `Proxy-*` header.
 pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
     // The headers named in Connection, read before Connection goes.
     let named: Vec<HeaderName> = connection_tokens(headers)
@@ -36,6 +36,9 @@ pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap) {
         headers.remove(name);
     }
     headers.remove("keep-alive");
+    // httpoxy: a CGI backend would take `Proxy` for HTTP_PROXY, its
+    // programs' outgoing proxy. It is no standard header: never forwarded.
+    headers.remove("proxy");
     headers.remove(PROXY_AUTHENTICATE);
     // Proxy-Connection, Proxy-Authorization-Info and the like: any name
     // that starts with `proxy-`. Scanned only when one is there.

@@ -37,6 +37,11 @@ impl Mapping<'_> {
             mapped.push('/');
         }
         mapped.push_str(rest);
+        // `//evil.com/x` (or `/\evil.com/x`) is a path of the backend, but
+        // a browser would take it for another host: keep the backend's URL.
+        if mapped.starts_with("//") || mapped.starts_with("/\\") {
+            return None;
+        }
         Some(mapped)
     }
 

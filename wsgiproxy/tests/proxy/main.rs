@@ -11,6 +11,7 @@ mod deploy;
 mod errors;
 mod forwarding;
 mod rewriting;
+mod security;
 mod streaming;
 #[cfg(feature = "tls")]
 mod tls;
