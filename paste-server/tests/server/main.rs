@@ -2,6 +2,7 @@
 #![allow(missing_docs)]
 //! module per concern; each test starts its own server.
 
+mod client_limits;
 mod common;
 
 #[cfg(feature = "deploy")]
