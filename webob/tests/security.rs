@@ -327,3 +327,45 @@ async fn limit_many_ranges_or_overlapping_ranges_get_no_multiplied_body() {
     let req = Request::blank("/").with_header("range", &format!("bytes={}", many.join(",")));
     assert_eq!(make().conditional(&req).status(), 200);
 }
+
+fn multipart(body: String) -> Request {
+    Request::blank("/")
+        .with_method(paste_core::http::Method::POST)
+        .with_header("content-type", "multipart/form-data; boundary=XyZ")
+        .with_body(body.into_bytes())
+}
+
+#[tokio::test]
+async fn limit_multipart_part_headers_count_and_size() {
+    // The control: one ordinary part is read.
+    let ok =
+        "--XyZ\r\ncontent-disposition: form-data; name=\"a\"\r\n\r\nv\r\n--XyZ--\r\n".to_owned();
+    assert_eq!(
+        multipart(ok)
+            .post()
+            .await
+            .unwrap()
+            .get("a")
+            .map(String::as_str),
+        Some("v")
+    );
+    // Hundreds of header lines in one part: refused, not collected.
+    let many: String = (0..500).map(|i| format!("x-h{i}: v\r\n")).collect();
+    let body = format!(
+        "--XyZ\r\ncontent-disposition: form-data; name=\"a\"\r\n{many}\r\nv\r\n--XyZ--\r\n"
+    );
+    let err = multipart(body).post().await.unwrap_err();
+    assert_eq!(err.status(), 400, "{err}");
+    // A part whose headers never end, past the multipart size limit.
+    let limits = webob::multipart::FormLimits::new().with_max_multipart_size(64 * 1024);
+    let body = format!(
+        "--XyZ\r\ncontent-disposition: form-data; name=\"a\"\r\nx-big: {}\r\n\r\nv\r\n--XyZ--\r\n",
+        "a".repeat(256 * 1024)
+    );
+    let err = multipart(body)
+        .with_form_limits(limits)
+        .post()
+        .await
+        .unwrap_err();
+    assert!(matches!(err.status().as_u16(), 400 | 413), "{err}");
+}
