@@ -176,3 +176,22 @@ async fn httpoxy_and_body_length_over_a_socket() {
     );
     assert!(!site.mark.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_redirect_php_app_folder_slash_redirect_stays_on_this_host() {
+    // `GET //evil.com` names the folder `evil.com` (empty segments are
+    // skipped); its slash redirect must not be `//evil.com/`. No script
+    // runs, so no php-cgi is needed.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("evil.com")).unwrap();
+    let server = serve(paste_cgi::PhpApp::new(dir.path()));
+    for target in ["//evil.com", "///evil.com?x=1", "/evil.com"] {
+        let answer = get(server.addr, target, "").await;
+        assert_eq!(answer.status, 301, "{target}: {}", answer.text());
+        let location = answer.header("location")[0].replace('\\', "/");
+        assert!(
+            location.starts_with('/') && !location.starts_with("//"),
+            "{target}: redirected to {location:?}"
+        );
+    }
+}

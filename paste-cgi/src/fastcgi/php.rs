@@ -360,7 +360,10 @@ impl App for PhpApp {
 /// The 301 to a folder's URL with its trailing slash; the query goes after
 /// the slash (WPHP put the slash after the query).
 fn add_slash(req: &Request) -> Response {
-    let mut location = format!("{}/", req.uri().path());
+    // One leading slash: `//evil.com` (empty segments are skipped, so it
+    // names the folder `evil.com`) must not redirect to the host evil.com.
+    let path = req.uri().path().trim_start_matches(['/', '\\']);
+    let mut location = format!("/{path}/");
     if let Some(query) = req.uri().query() {
         location.push('?');
         location.push_str(query);
