@@ -481,3 +481,25 @@ async fn tampering_expired_auth_tkt_tickets_are_anonymous() {
     let (_, _, body) = get_raw(server.addr, "/", &format!("cookie: auth_tkt={old}\r\n")).await;
     assert_eq!(body, "-");
 }
+
+#[tokio::test]
+async fn open_redirect_static_dir_slash_redirect_stays_on_this_host() {
+    // `GET //a` names the folder `a`: its slash redirect must not be the
+    // scheme-relative `//a/` (the host `a`).
+    let (_outer, root) = layout();
+    let server = start(StaticDir::new(&root));
+    // (`/\a` is a segment `\a`: refused, a 404.)
+    for target in ["//a", "///a?x=1", "/a"] {
+        let (status, head, _) = get_raw(server.addr, target, "").await;
+        assert_eq!(status, 301, "{target}: {head}");
+        let location = head
+            .lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .unwrap_or_else(|| panic!("{target}: {head}"))
+            .replace('\\', "/");
+        assert!(
+            location.starts_with('/') && !location.starts_with("//"),
+            "{target}: redirected to {location:?}"
+        );
+    }
+}
