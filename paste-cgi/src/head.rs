@@ -44,6 +44,7 @@
 //! `Status` and `Location` mean nothing special there. A
 //! `Transfer-Encoding` there is refused, as the body can't be re-framed.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
@@ -333,23 +334,18 @@ fn parse_head(bytes: &[u8], style: HeadStyle) -> Result<Head, HeadError> {
     })
 }
 
-/// `location`, unless it is written `//host…` or `/\host…` (which
-/// browsers take for another host, and which is neither the local path
-/// nor the absolute URL RFC 3875 §6.2 allows): then the path `/%2Fhost…`
-/// on this host, so that a program that copies a request parameter into
-/// `Location` is not an open redirect.
+/// `location` kept on this host when it is written `//host…` or
+/// `/\host…` (which browsers take for another host, and which is neither
+/// the local path nor the absolute URL RFC 3875 §6.2 allows): a program
+/// that copies a request parameter into `Location` is not an open
+/// redirect. See [`paste_core::same_host_location`].
 fn pin_to_this_host(location: HeaderValue) -> HeaderValue {
-    let bytes = location.as_bytes();
-    if !matches!(bytes, [b'/' | b'\\', b'/' | b'\\', ..]) {
-        return location;
+    match paste_core::same_host_location(&String::from_utf8_lossy(location.as_bytes())) {
+        Cow::Borrowed(_) => location,
+        Cow::Owned(pinned) => {
+            HeaderValue::from_str(&pinned).unwrap_or(HeaderValue::from_static("/"))
+        }
     }
-    let start = bytes
-        .iter()
-        .position(|b| !matches!(b, b'/' | b'\\'))
-        .unwrap_or(bytes.len());
-    let mut pinned = b"/%2F".to_vec();
-    pinned.extend_from_slice(&bytes[start..]);
-    HeaderValue::from_bytes(&pinned).unwrap_or(HeaderValue::from_static("/"))
 }
 
 /// `/path` but not `//host` or `/\host`, which browsers take for hosts.

@@ -53,7 +53,7 @@ pub use app::{App, AppFn, BoxApp, app_fn};
 pub use body::{Body, BodyEnd, OnEnd};
 pub use error::{BoxError, Error};
 pub use ext::{ConnectionInfo, RequestExt};
-pub use headers::connection_tokens;
+pub use headers::{connection_tokens, same_host_location};
 pub use panic::{CatchCall, CatchPanic, Panic, catch_call, catch_panic};
 
 pub use bytes::Bytes;

@@ -117,24 +117,10 @@ pub(crate) fn absolute_location(request_url: &str, location: &str) -> String {
 }
 
 /// `location` with the open-redirect shapes closed, for a `Location` sent
-/// without a request to make it absolute against: control characters and
-/// spaces removed (browsers drop tabs and newlines, so `/\t/evil.com` is
-/// `//evil.com` to them), and a scheme-relative `//host`, `\host` or
-/// `/\host` pinned to this host as the path `/%2Fhost`.
+/// without a request to make it absolute against (see
+/// [`paste_core::same_host_location`]).
 pub(crate) fn safe_location(location: &str) -> String {
-    let cleaned: String = location
-        .chars()
-        .filter(|c| !c.is_control() && *c != ' ')
-        .collect();
-    if has_scheme(&cleaned) {
-        return cleaned;
-    }
-    if cleaned.starts_with("//") || cleaned.starts_with('\\') || cleaned.starts_with("/\\") {
-        let rest = cleaned.trim_start_matches(['/', '\\']);
-        format!("/%2F{rest}")
-    } else {
-        cleaned
-    }
+    paste_core::same_host_location(location).into_owned()
 }
 
 #[cfg(test)]
