@@ -6,7 +6,7 @@ use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -126,15 +126,22 @@ impl Supervisor {
         let news_waker = Waker::from(Arc::clone(&news));
         let mut closing = false;
         poll_fn(|cx| {
+            // The connection first: a request whose bytes have arrived is
+            // read (and so is in flight, and finishes) before a shutdown
+            // closes the connection as idle.
+            if let Poll::Ready(output) = conn.as_mut().poll(cx) {
+                return Poll::Ready(output);
+            }
             if !closing && news.woken.swap(false, Ordering::AcqRel) {
                 news.remember(cx.waker());
                 let mut news_cx = Context::from_waker(&news_waker);
                 if reason.as_mut().poll(&mut news_cx).is_ready() {
                     closing = true;
                     graceful_shutdown(conn.as_mut());
+                    return conn.as_mut().poll(cx);
                 }
             }
-            conn.as_mut().poll(cx)
+            Poll::Pending
         })
         .await
     }

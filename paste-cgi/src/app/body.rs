@@ -16,6 +16,8 @@ use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::process::{Child, ChildStdout};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::AbortHandle;
+
+use super::run::FeedFailure;
 use tokio::time::{Instant, Sleep};
 
 /// How much of the output is read at a time.
@@ -215,6 +217,8 @@ pub(crate) struct CgiBody {
     idle: Pin<Box<Sleep>>,
     idle_armed: bool,
     process: Option<Process>,
+    /// The request body's failure, which makes the end of the output a cut.
+    failure: FeedFailure,
 }
 
 impl CgiBody {
@@ -224,6 +228,7 @@ impl CgiBody {
         content_length: Option<u64>,
         idle_timeout: Duration,
         process: Process,
+        failure: FeedFailure,
     ) -> Self {
         let mut body = Self {
             stdout: Some(stdout),
@@ -234,6 +239,7 @@ impl CgiBody {
             idle: Box::pin(tokio::time::sleep(Duration::ZERO)),
             idle_armed: false,
             process: Some(process),
+            failure,
         };
         if body.remaining == Some(0) {
             body.end();
@@ -307,7 +313,11 @@ impl http_body::Body for CgiBody {
         }
         let frame = match tokio_util::io::poll_read_buf(Pin::new(stdout), cx, &mut this.buf) {
             Poll::Ready(Ok(0)) => {
-                if let Some(missing @ 1..) = this.remaining {
+                if let Some(failed) = this.failure.take() {
+                    let why =
+                        format!("the request body failed: the CGI program was killed ({failed})");
+                    Some(Err(this.fail(why)))
+                } else if let Some(missing @ 1..) = this.remaining {
                     let why = format!(
                         "the CGI program's output ended {missing} bytes short of its Content-Length"
                     );

@@ -12,6 +12,7 @@ mod http2;
 mod limits;
 mod listen;
 mod shutdown;
+mod timeouts;
 #[cfg(feature = "tls")]
 mod tls;
 mod tower_interop;
