@@ -31,6 +31,10 @@ struct Tally {
     /// New connections tried well after the signal: refused, accepted.
     refused: usize,
     accepted: usize,
+    /// Slow requests sent before the signal and answered after it, and
+    /// the latest such answer, after the signal.
+    slow_across: usize,
+    last_across: Duration,
 }
 
 pub(crate) async fn run(ctx: &Ctx<'_>, checks: &mut Checks) -> Result<()> {
@@ -52,7 +56,16 @@ pub(crate) async fn run(ctx: &Ctx<'_>, checks: &mut Checks) -> Result<()> {
         } else {
             "/cgi-bin/sleep.sh"
         };
-        clients.spawn(client(addr, path, Arc::clone(&signal)));
+        // The slow clients start staggered, so that some are early and
+        // some late in their second when the signal comes.
+        let delay = Duration::from_millis(
+            1000 * (i.saturating_sub(FAST_CLIENTS)) as u64 / SLOW_CLIENTS as u64,
+        );
+        let signal = Arc::clone(&signal);
+        clients.spawn(async move {
+            tokio::time::sleep(delay).await;
+            client(addr, path, signal).await
+        });
     }
     let load = if ctx.options.quick { 3 } else { 10 };
     tokio::time::sleep(Duration::from_secs(load)).await;
@@ -75,6 +88,8 @@ pub(crate) async fn run(ctx: &Ctx<'_>, checks: &mut Checks) -> Result<()> {
         total.after_failed += t.after_failed;
         total.refused += t.refused;
         total.accepted += t.accepted;
+        total.slow_across += t.slow_across;
+        total.last_across = total.last_across.max(t.last_across);
     }
     let (status, took, _server) = exit.await?;
     checks.figure(format!(
@@ -91,6 +106,11 @@ pub(crate) async fn run(ctx: &Ctx<'_>, checks: &mut Checks) -> Result<()> {
             total.before_other.iter().take(5).collect::<Vec<_>>()
         ),
     );
+    checks.figure(format!(
+        "of them, {} slow requests in flight at the signal, the last answered {:.2} s after it",
+        total.slow_across,
+        total.last_across.as_secs_f64()
+    ));
     checks.figure(format!(
         "requests sent after it, on connections still open: {} answered, {} not (closed by the drain)",
         total.after_ok, total.after_failed
@@ -147,6 +167,13 @@ async fn client(addr: SocketAddr, path: &'static str, signal: Arc<OnceLock<Insta
         };
         match answer {
             Ok(a) if a.status == 200 => {
+                if let Some(t) = signal.get()
+                    && before
+                    && path.contains("sleep")
+                {
+                    tally.slow_across += 1;
+                    tally.last_across = tally.last_across.max(t.elapsed());
+                }
                 if before {
                     tally.before_ok += 1;
                 } else {
