@@ -199,3 +199,59 @@ async fn a_refused_connection_reads_its_503_without_a_reset() {
     drop(first);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_big_answer_to_an_unread_body_arrives_whole() {
+    // The app answers 4 MiB without reading the 4 MiB upload; the server
+    // then closes with upload bytes unread. A plain close would reset the
+    // connection and throw away the end of the answer still queued in the
+    // kernel; the lingering close delivers it.
+    let big = Bytes::from(vec![b'r'; 4 << 20]);
+    let app = app_fn(move |_req: Request| {
+        let big = big.clone();
+        async move { Ok(Response::new(big.into())) }
+    });
+    let server = start(app, |s| s);
+    for _ in 0..3 {
+        let (mut reader, mut writer) = tokio::net::TcpStream::connect(server.addr)
+            .await
+            .unwrap()
+            .into_split();
+        let upload = tokio::spawn(async move {
+            let body = vec![b'u'; 4 << 20];
+            let head = format!(
+                "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = writer.write_all(head.as_bytes()).await;
+            let _ = writer.write_all(&body).await;
+            writer
+        });
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), async {
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                // A slow reader: the end of the answer is still queued
+                // when the server is done with it.
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                match reader.read(&mut buf).await {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => answer.extend_from_slice(&buf[..n]),
+                    Err(err) => return Err(err),
+                }
+            }
+        })
+        .await
+        .expect("the answer ends");
+        let body_len = answer
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(0, |at| answer.len() - at - 4);
+        assert!(
+            read.is_ok() && body_len == 4 << 20,
+            "{read:?} after {body_len} bytes of the body"
+        );
+        upload.abort();
+    }
+    server.stop().await;
+}
