@@ -193,7 +193,10 @@ pub(crate) use runner_options;
 /// - The program stalls longer than [`idle_timeout`](CgiApp::idle_timeout)
 ///   while streaming its body, or the response is dropped before its end
 ///   (the client went away): the process group is killed. Its exit status
-///   after the head is only logged: the client already has a status.
+///   after the head is only logged: the client already has a status. But
+///   an output cut short is never passed off as whole: one shorter than
+///   its `Content-Length`, or, with none, ended by a death by signal (the
+///   end waits up to 100 ms for the exit status), fails the response body.
 /// - More than [`max_concurrent`](CgiApp::max_concurrent) programs
 ///   running: the request waits for a slot, at most `timeout`, then gets
 ///   a 503.

@@ -267,3 +267,28 @@ async fn a_request_body_that_fails_after_the_head_cuts_the_response() {
     let body = patiently("the body", response.into_body().collect()).await;
     assert!(body.is_err(), "a cut body read as whole: {body:?}");
 }
+
+#[tokio::test]
+async fn a_program_killed_mid_output_without_a_length_gives_a_cut_body() {
+    // No Content-Length to check the output against: the kill must still
+    // show, or the client takes a cut page for a whole one.
+    let dir = tempfile::tempdir().unwrap();
+    let program = script(
+        dir.path(),
+        "dies.sh",
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\npartial'\nkill -9 $$\n",
+    );
+    let response = call(&CgiApp::new(program), get("/")).await;
+    assert_eq!(response.status(), 200);
+    let body = patiently("the body", response.into_body().collect()).await;
+    assert!(body.is_err(), "a cut body read as whole: {body:?}");
+
+    // One that exits normally after the same output ends cleanly.
+    let program = script(
+        dir.path(),
+        "ends.sh",
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nwhole'\nexit 0\n",
+    );
+    let response = call(&CgiApp::new(program), get("/")).await;
+    assert_eq!(text(response).await, "whole");
+}

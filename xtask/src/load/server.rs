@@ -79,6 +79,10 @@ const SCRIPTS: &[(&str, &str)] = &[
         "printf 'Content-Type: text/plain\\r\\nContent-Length: 100000\\r\\n\\r\\npartial'\nkill -9 $$\n",
     ),
     (
+        "die_chunked.sh",
+        "printf 'Content-Type: text/plain\\r\\n\\r\\npartial'\nsleep 0.2\nkill -9 $$\n",
+    ),
+    (
         "garbage.sh",
         "printf 'this is not a CGI head\\n\\nsecret-detail /etc/passwd\\n'\n",
     ),
