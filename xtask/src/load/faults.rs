@@ -78,7 +78,8 @@ async fn backend(fault: Fault) -> Result<(SocketAddr, Arc<AtomicUsize>)> {
 #[derive(Debug, Clone, Copy)]
 enum Expect {
     Status(&'static [u16]),
-    /// An answer that does not look whole: the body cut short.
+    /// An answer that does not look whole: the body cut short (or, when
+    /// the failure comes before the head has left, no answer at all).
     Cut,
 }
 
@@ -158,8 +159,13 @@ pub(crate) async fn run(ctx: &Ctx<'_>, checks: &mut Checks) -> Result<()> {
             Expect::Cut,
         ),
         (
-            "cgi: script dies mid-output",
+            "cgi: script dies mid-output (with a Content-Length)",
             "/cgi-bin/die.sh",
+            Expect::Cut,
+        ),
+        (
+            "cgi: script dies mid-output (no length)",
+            "/cgi-bin/die_chunked.sh",
             Expect::Cut,
         ),
         (
@@ -202,6 +208,8 @@ pub(crate) async fn run(ctx: &Ctx<'_>, checks: &mut Checks) -> Result<()> {
                 )
             }
             (Err(Failure::Cut | Failure::Reset), Expect::Cut) => (true, "cut short".to_owned()),
+            // The head had not left yet: the connection closes with nothing.
+            (Err(Failure::Closed), Expect::Cut) => (true, "closed before any answer".to_owned()),
             (Ok(a), Expect::Cut) if a.status >= 500 => {
                 (true, format!("{} before any body", a.status))
             }
