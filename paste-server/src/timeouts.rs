@@ -24,6 +24,19 @@ use crate::listen::Stream;
 /// the client has not read yet).
 const LINGER: Duration = Duration::from_secs(2);
 
+/// Far enough in the future to mean never (a timeout of `Duration::MAX`
+/// would overflow the clock).
+const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// The instant `timeout` from now; a timeout too large for the clock
+/// means "never", not a panic.
+fn after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(FAR))
+        .unwrap_or(now)
+}
+
 /// A socket whose writes fail with [`io::ErrorKind::TimedOut`] once one
 /// has been blocked (the client not reading) for longer than the timeout.
 /// Each write that makes progress starts the clock again: a slow reader is
@@ -67,7 +80,7 @@ impl WriteTimeout {
                 Poll::Ready(result)
             }
             Poll::Pending => {
-                let deadline = Instant::now() + self.timeout;
+                let deadline = after(self.timeout);
                 let sleep = self
                     .sleep
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
@@ -197,9 +210,7 @@ impl http_body::Body for BodyDeadline {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
-        let deadline = *this
-            .deadline
-            .get_or_insert_with(|| Instant::now() + this.timeout);
+        let deadline = *this.deadline.get_or_insert_with(|| after(this.timeout));
         match Pin::new(&mut this.body).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref()
@@ -207,7 +218,8 @@ impl http_body::Body for BodyDeadline {
                 {
                     #[allow(clippy::cast_precision_loss)]
                     let earned = data.remaining() as f64 / this.min_rate as f64;
-                    this.deadline = Some(deadline + Duration::from_secs_f64(earned));
+                    let earned = Duration::try_from_secs_f64(earned).unwrap_or(FAR);
+                    this.deadline = Some(deadline.checked_add(earned).unwrap_or(deadline));
                 }
                 Poll::Ready(Some(Ok(frame)))
             }

@@ -255,3 +255,26 @@ async fn a_big_answer_to_an_unread_body_arrives_whole() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn huge_timeouts_mean_never() {
+    let server = start(reading(), |s| {
+        s.write_timeout(Duration::MAX)
+            .body_read_timeout(Duration::MAX)
+            .min_body_rate(1)
+    });
+    let mut stream = connect(server.addr).await;
+    send(
+        &mut stream,
+        b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nab",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    send(&mut stream, b"cde").await;
+    let response = read_response(&mut stream).await;
+    assert_eq!(
+        (response.status(), response.text().as_str()),
+        (200, "5 bytes")
+    );
+    server.stop().await;
+}
