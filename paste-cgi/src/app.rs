@@ -193,10 +193,18 @@ pub(crate) use runner_options;
 /// - The program stalls longer than [`idle_timeout`](CgiApp::idle_timeout)
 ///   while streaming its body, or the response is dropped before its end
 ///   (the client went away): the process group is killed. Its exit status
-///   after the head is only logged: the client already has a status.
+///   after the head is only logged: the client already has a status. But
+///   an output cut short is never passed off as whole: one shorter than
+///   its `Content-Length`, or, with none, ended by a death by signal (the
+///   end waits up to 100 ms for the exit status), fails the response body.
 /// - More than [`max_concurrent`](CgiApp::max_concurrent) programs
 ///   running: the request waits for a slot, at most `timeout`, then gets
 ///   a 503.
+/// - The request body fails to arrive (too slow for the server's body
+///   timeout, too big, cut): the process group is killed — the program
+///   never sees an end of input that would pass a cut body off as whole —
+///   and the client gets the body's error (408, 413, 400), or, once the
+///   head is out, a cut response.
 /// - The program can't be started (missing, not executable): 500, logged.
 /// - stderr goes to [`tracing`] line by line, at WARN level with target
 ///   `paste_cgi::stderr`; lines are cut at 4 KiB, and it is read

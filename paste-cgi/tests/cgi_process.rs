@@ -194,3 +194,101 @@ async fn huge_timeouts_mean_never() {
     let response = call(&app, get("/")).await;
     assert_eq!(text(response).await, "hi");
 }
+
+/// A request body that sends ten bytes, then, after `delay`, fails as
+/// the server's body timeout makes it fail.
+struct FailingBody {
+    sent: bool,
+    delay: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl http_body::Body for FailingBody {
+    type Data = bytes::Bytes;
+    type Error = paste_core::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, paste_core::Error>>> {
+        if std::mem::replace(&mut self.sent, true) {
+            std::task::ready!(self.delay.as_mut().poll(cx));
+            std::task::Poll::Ready(Some(Err(paste_core::Error::new(
+                http::StatusCode::REQUEST_TIMEOUT,
+            ))))
+        } else {
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(bytes::Bytes::from_static(
+                b"0123456789",
+            )))))
+        }
+    }
+}
+
+fn failing_post(delay: Duration) -> paste_core::Request {
+    let delay = Box::pin(tokio::time::sleep(delay));
+    paste_core::http::Request::post("/")
+        .header("content-length", "1000")
+        .body(paste_core::Body::new(FailingBody { sent: false, delay }))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_request_body_that_fails_is_not_passed_off_as_whole() {
+    // The program reads its whole input, then notes what it got: with the
+    // body cut, it must be killed rather than see an end of input.
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("got");
+    let program = script(
+        dir.path(),
+        "count.sh",
+        "#!/bin/sh\nn=$(wc -c)\necho \"$n\" > \"$MARK\"\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$n\"\n",
+    );
+    let app = CgiApp::new(program).env("MARK", mark.as_os_str());
+    assert_eq!(call_err(&app, failing_post(Duration::ZERO)).await, 408);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !mark.exists(),
+        "the program took the cut body for a whole one: {:?}",
+        std::fs::read_to_string(&mark)
+    );
+}
+
+#[tokio::test]
+async fn a_request_body_that_fails_after_the_head_cuts_the_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = script(
+        dir.path(),
+        "echo.sh",
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat\necho done\n",
+    );
+    let app = CgiApp::new(program);
+    // The head is out before the body fails.
+    let response = call(&app, failing_post(Duration::from_millis(500))).await;
+    assert_eq!(response.status(), 200);
+    let body = patiently("the body", response.into_body().collect()).await;
+    assert!(body.is_err(), "a cut body read as whole: {body:?}");
+}
+
+#[tokio::test]
+async fn a_program_killed_mid_output_without_a_length_gives_a_cut_body() {
+    // No Content-Length to check the output against: the kill must still
+    // show, or the client takes a cut page for a whole one.
+    let dir = tempfile::tempdir().unwrap();
+    let program = script(
+        dir.path(),
+        "dies.sh",
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\npartial'\nkill -9 $$\n",
+    );
+    let response = call(&CgiApp::new(program), get("/")).await;
+    assert_eq!(response.status(), 200);
+    let body = patiently("the body", response.into_body().collect()).await;
+    assert!(body.is_err(), "a cut body read as whole: {body:?}");
+
+    // One that exits normally after the same output ends cleanly.
+    let program = script(
+        dir.path(),
+        "ends.sh",
+        "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nwhole'\nexit 0\n",
+    );
+    let response = call(&CgiApp::new(program), get("/")).await;
+    assert_eq!(text(response).await, "whole");
+}

@@ -10,7 +10,6 @@ use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HeaderValue, SERVER};
 use http::{Method, StatusCode};
 use http_body::{Frame, SizeHint};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -21,6 +20,7 @@ use tokio::sync::watch;
 use crate::Limits;
 use crate::shutdown::Phase;
 use crate::supervise::{ConnState, InFlight, Supervisor};
+use crate::timeouts::BodyDeadline;
 
 /// What every connection of one server shares.
 pub(crate) struct Shared<A> {
@@ -49,7 +49,7 @@ pub(crate) async fn serve_connection<A, IO>(
             // The request is prepared before the future is made, so that the
             // future holds only what it needs across the app's await.
             let head = req.method() == Method::HEAD;
-            let prepared = request_for_app(req, &info, shared.limits.max_body_size);
+            let prepared = request_for_app(req, &info, &shared.limits);
             let shared = Arc::clone(&shared);
             let guard = state.enter();
             async move {
@@ -97,8 +97,9 @@ fn finish<A>(shared: &Shared<A>, response: &mut Response, head: bool) {
 fn request_for_app(
     req: http::Request<Incoming>,
     info: &ConnectionInfo,
-    limit: u64,
+    limits: &Limits,
 ) -> Result<Request, Error> {
+    let limit = limits.max_body_size;
     let incoming = req.body();
     let empty = hyper::body::Body::is_end_stream(incoming);
     if !empty && hyper::body::Body::size_hint(incoming).lower() > limit {
@@ -110,7 +111,12 @@ fn request_for_app(
         if empty {
             Body::empty()
         } else {
-            Body::new(incoming.map_err(client_body_error)).limited(limit)
+            Body::new(BodyDeadline::new(
+                incoming,
+                limits.body_read_timeout,
+                limits.min_body_rate,
+            ))
+            .limited(limit)
         }
     });
     req.extensions_mut().insert(info.clone());
@@ -192,14 +198,6 @@ fn strip_body_for_head(response: &mut Response) {
             .insert(CONTENT_LENGTH, HeaderValue::from(len));
     }
     *response.body_mut() = Body::empty();
-}
-
-/// A request body that broke off is the client's doing: a 400.
-fn client_body_error(err: hyper::Error) -> paste_core::BoxError {
-    Error::new(StatusCode::BAD_REQUEST)
-        .with_message("the request body could not be read")
-        .with_source(err)
-        .into_boxed()
 }
 
 /// The response body as hyper sees it: the app's body, plus the guard

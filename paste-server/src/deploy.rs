@@ -20,6 +20,9 @@ const KNOWN: &[&str] = &[
     "keep_alive_timeout",
     "max_connections",
     "drain_timeout",
+    "write_timeout",
+    "body_read_timeout",
+    "min_body_rate",
     "server_version",
     "tls_cert",
     "tls_key",
@@ -55,8 +58,9 @@ const IGNORED: &[&str] = &[
 /// Settings: `host` (default 127.0.0.1), `port` (8080), or `unix_socket`
 /// (a path); `threads` (or Paste's `threadpool_workers`): the runtime's
 /// worker threads; the limits `header_read_timeout`, `keep_alive_timeout`,
-/// `drain_timeout` (durations like `30s`), `max_header_size`,
-/// `max_body_size`, `max_connections` (integers); `server_version` (the
+/// `drain_timeout`, `write_timeout`, `body_read_timeout` (durations like
+/// `30s`), `max_header_size`, `max_body_size`, `max_connections`,
+/// `min_body_rate` (integers; see the [`Server`] setter of each); `server_version` (the
 /// `Server` header; empty for none); with the `tls` feature, `tls_cert` and
 /// `tls_key` (PEM files), or Paste's `ssl_pem` (one PEM file holding both).
 /// A misspelt setting is an error that lists these.
@@ -87,6 +91,18 @@ fn describe(registry: &mut Registry) {
             "idle time before a kept-alive connection closes",
         )
         .setting("drain_timeout", "time requests in flight get at shutdown")
+        .setting(
+            "write_timeout",
+            "time a write may stay blocked on a client that does not read (60s)",
+        )
+        .setting(
+            "body_read_timeout",
+            "time a request body has to arrive, +1s per min_body_rate bytes (30s)",
+        )
+        .setting(
+            "min_body_rate",
+            "bytes/s of request body that extend body_read_timeout (500; 0: none)",
+        )
         .setting("max_header_size", "bytes of a request head")
         .setting("max_body_size", "bytes of a request body")
         .setting("max_connections", "open connections at once")
@@ -134,6 +150,15 @@ fn http_factory(_global: &Conf, local: &Conf) -> Result<DeployServer, Error> {
     }
     if let Some(timeout) = local.duration("drain_timeout")? {
         server = server.drain_timeout(timeout);
+    }
+    if let Some(timeout) = local.duration("write_timeout")? {
+        server = server.write_timeout(timeout);
+    }
+    if let Some(timeout) = local.duration("body_read_timeout")? {
+        server = server.body_read_timeout(timeout);
+    }
+    if let Some(rate) = local.int::<u64>("min_body_rate")? {
+        server = server.min_body_rate(rate);
     }
     if let Some(size) = local.int::<usize>("max_header_size")? {
         server = server.max_header_size(size);

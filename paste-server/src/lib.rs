@@ -51,6 +51,7 @@ pub mod listen;
 mod server;
 mod shutdown;
 mod supervise;
+mod timeouts;
 #[cfg(feature = "tls")]
 mod tls;
 

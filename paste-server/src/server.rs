@@ -13,6 +13,8 @@ use hyper_util::server::conn::auto;
 use paste_core::App;
 use tokio::io::AsyncWriteExt;
 
+use crate::timeouts::{WriteTimeout, linger};
+
 use crate::conn::{Shared, serve_connection};
 use crate::listen::{Accepted, Bound, ListenAddr, Listener, Stream};
 use crate::shutdown::{Handle, on_signals};
@@ -27,6 +29,9 @@ pub(crate) struct Limits {
     pub(crate) keep_alive_timeout: Duration,
     pub(crate) max_connections: usize,
     pub(crate) drain_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) min_body_rate: u64,
 }
 
 impl Default for Limits {
@@ -38,6 +43,9 @@ impl Default for Limits {
             keep_alive_timeout: Duration::from_secs(75),
             max_connections: 16_384,
             drain_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(30),
+            min_body_rate: 500,
         }
     }
 }
@@ -199,8 +207,48 @@ impl Server {
         self
     }
 
+    /// How long a write to a client may stay blocked (the client not
+    /// reading what it is sent) before the connection is closed. Each
+    /// write that makes progress starts the clock again, so a slow reader
+    /// is served and only a stalled one is cut. Default: 60 s.
+    #[must_use]
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.write_timeout = timeout;
+        self
+    }
+
+    /// How long a request body has to arrive, from the app's first read
+    /// of it, extended by one second for every [`min_body_rate`](Self::min_body_rate)
+    /// bytes received (Apache's `RequestReadTimeout body=…,MinRate=…`). A
+    /// body that stalls or trickles in slower than the rate fails to read
+    /// with a `408 Request Timeout` error, and the connection is closed
+    /// after the answer. Default: 30 s.
+    #[must_use]
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_read_timeout = timeout;
+        self
+    }
+
+    /// The request body rate, in bytes a second, that earns a body one
+    /// more second past [`body_read_timeout`](Self::body_read_timeout);
+    /// 0 gives no extension (the whole body has the timeout). Default: 500.
+    #[must_use]
+    pub fn min_body_rate(mut self, bytes_per_second: u64) -> Self {
+        self.limits.min_body_rate = bytes_per_second;
+        self
+    }
+
     /// How many connections may be open at once; past it, a new connection
-    /// gets a `503 Service Unavailable` and is closed. Default: 16384.
+    /// gets a `503 Service Unavailable` (with `Connection: close` and
+    /// `Retry-After: 1`) and is closed without a reset: whatever the client
+    /// sent is read and dropped for up to 2 s, so that it reads the 503.
+    /// The connections open go on being served, and new ones are accepted
+    /// again as soon as some close. Default: 16384.
+    ///
+    /// Each connection takes a file descriptor: at start-up,
+    /// [`serve`](Self::serve) raises the process's soft `RLIMIT_NOFILE` to
+    /// its hard limit, and says so (at the info level) when that is still under
+    /// `max_connections` plus a margin.
     #[must_use]
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.limits.max_connections = connections.max(1);
@@ -314,10 +362,12 @@ impl Server {
         let signals = self
             .signals
             .then(|| tokio::spawn(on_signals(handle.clone())));
+        raise_fd_limit(limits.max_connections);
         let listener = Listener::from_bound(self.bound)?;
         tracing::info!("serving on {url}");
         let serve = |stream: Stream, accepted: Accepted| {
             let info = accepted.with_scheme(scheme.clone());
+            let stream = WriteTimeout::new(stream, limits.write_timeout);
             let shared = Arc::clone(&shared);
             let phase = handle.subscribe();
             #[cfg(feature = "tls")]
@@ -353,15 +403,47 @@ impl Server {
     }
 }
 
-/// Tells a client over the connection limit so, and closes. (A TLS client
-/// cannot read the plain answer; it just sees the connection close.)
+/// Tells a client over the connection limit so, and closes without a
+/// reset (the client's request is read and dropped, so that it gets to
+/// read the answer). A TLS client cannot read the plain answer; it just
+/// sees the connection close.
 async fn refuse(mut stream: Stream) {
     let reply = b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\
         content-type: text/plain; charset=utf-8\r\ncontent-length: 20\r\n\
         retry-after: 1\r\n\r\ntoo many connections";
-    let _ = tokio::time::timeout(Duration::from_millis(500), async {
-        stream.write_all(reply).await?;
-        stream.shutdown().await
-    })
-    .await;
+    let written = tokio::time::timeout(Duration::from_millis(500), stream.write_all(reply)).await;
+    if matches!(written, Ok(Ok(()))) {
+        linger(stream).await;
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit (Linux and most
+/// Unixes start processes at a soft limit of 1024, far under what a
+/// server with thousands of connections needs), and warns when even the
+/// hard limit leaves too little room for `max_connections`.
+fn raise_fd_limit(max_connections: usize) {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if let Some(hard) = limit.maximum
+        && limit.current.is_some_and(|soft| soft < hard)
+    {
+        let soft = limit.current;
+        limit.current = Some(hard);
+        match setrlimit(Resource::Nofile, limit) {
+            Ok(()) => tracing::debug!("raised the open-file limit from {soft:?} to {hard}"),
+            Err(err) => tracing::debug!("cannot raise the open-file limit: {err}"),
+        }
+    }
+    let soft = getrlimit(Resource::Nofile).current;
+    let wanted = u64::try_from(max_connections)
+        .unwrap_or(u64::MAX)
+        .saturating_add(64);
+    if let Some(soft) = soft
+        && soft < wanted
+    {
+        tracing::info!(
+            "the open-file limit ({soft}) is under max_connections ({max_connections}) \
+             plus a margin: accepting will fail before the limit is reached"
+        );
+    }
 }

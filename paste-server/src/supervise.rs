@@ -6,7 +6,7 @@ use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -48,6 +48,10 @@ impl Drop for InFlight {
     }
 }
 
+/// How long after a shutdown begins a connection is closed if idle: long
+/// enough for the runtime to poll the sockets once more.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(10);
+
 /// How many looks the supervisor takes per idle period: an idle connection
 /// is closed between 1 and 1¼ idle periods after its last request.
 const LOOKS_PER_PERIOD: u32 = 4;
@@ -88,9 +92,17 @@ impl Supervisor {
         let mut finished = 0;
         let mut idle_for = Duration::ZERO;
         loop {
-            tokio::select! {
-                _ = self.phase.wait_for(|p| *p != Phase::Running) => return,
-                () = tokio::time::sleep(look) => {}
+            let shutting_down = tokio::select! {
+                _ = self.phase.wait_for(|p| *p != Phase::Running) => true,
+                () = tokio::time::sleep(look) => false,
+            };
+            if shutting_down {
+                // One more turn of the I/O driver first: a request whose
+                // bytes are already in the socket, but not yet seen as
+                // readable, is read (and answered, with a close) instead of
+                // dropped with the connection as if it were idle.
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+                return;
             }
             let now_finished = self.state.finished.load(Ordering::Acquire);
             if self.state.in_flight.load(Ordering::Acquire) > 0 || now_finished != finished {
@@ -126,15 +138,22 @@ impl Supervisor {
         let news_waker = Waker::from(Arc::clone(&news));
         let mut closing = false;
         poll_fn(|cx| {
+            // The connection first: a request whose bytes have arrived is
+            // read (and so is in flight, and finishes) before a shutdown
+            // closes the connection as idle.
+            if let Poll::Ready(output) = conn.as_mut().poll(cx) {
+                return Poll::Ready(output);
+            }
             if !closing && news.woken.swap(false, Ordering::AcqRel) {
                 news.remember(cx.waker());
                 let mut news_cx = Context::from_waker(&news_waker);
                 if reason.as_mut().poll(&mut news_cx).is_ready() {
                     closing = true;
                     graceful_shutdown(conn.as_mut());
+                    return conn.as_mut().poll(cx);
                 }
             }
-            conn.as_mut().poll(cx)
+            Poll::Pending
         })
         .await
     }

@@ -9,6 +9,8 @@
 //!   skipping versions already on crates.io.
 //! - [`changed`]: the crates changed since their last release tag.
 //! - [`bench`](mod@bench): run the benchmarks and write BENCHMARKS.md with SVG plots.
+//! - [`load`]: the load and fault scenarios of RELIABILITY.md against the
+//!   release `paster`.
 //!
 //! Every command takes the workspace root explicitly, so that the tests run
 //! them on a throw-away fixture workspace rather than this repository.
@@ -22,6 +24,7 @@ mod date;
 mod diff;
 pub mod fuzz;
 mod git;
+pub mod load;
 pub mod publish;
 pub mod release;
 mod svg;

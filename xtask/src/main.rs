@@ -64,6 +64,18 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// Load and fault scenarios against the release `paster` on 127.0.0.1
+    /// (idle, slow, sigterm, faults, mixed); fails when a check fails.
+    Load {
+        /// One scenario, or `all` (the default).
+        scenario: Option<String>,
+        /// Shorter runs: fewer idle connections, a 1-minute mixed load.
+        #[arg(long)]
+        quick: bool,
+        /// Minutes of the mixed load (default 10, or 1 with --quick).
+        #[arg(long)]
+        minutes: Option<f64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -90,6 +102,15 @@ fn main() -> ExitCode {
         }
         Command::Bench { quick, only } => xtask::bench::run(&root, quick, only.as_deref()),
         Command::Fuzz { target, seconds } => xtask::fuzz::run(&root, target.as_deref(), seconds),
+        Command::Load {
+            scenario,
+            quick,
+            minutes,
+        } => xtask::load::run(
+            &root,
+            scenario.as_deref(),
+            xtask::load::Options { quick, minutes },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,6 +16,8 @@ use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::process::{Child, ChildStdout};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::AbortHandle;
+
+use super::run::FeedFailure;
 use tokio::time::{Instant, Sleep};
 
 /// How much of the output is read at a time.
@@ -93,6 +95,19 @@ impl Process {
             Ok(Err(err)) => format!("exit status unknown: {err}"),
             Err(_) => format!("still running {wait:?} after closing its output"),
         }
+    }
+
+    /// Waits up to `within` for the program to exit: itself and its exit
+    /// status, if it came.
+    pub(crate) async fn wait_briefly(mut self, within: Duration) -> (Self, Option<ExitStatus>) {
+        let status = match self.child.as_mut() {
+            Some(child) => tokio::time::timeout(within, child.wait())
+                .await
+                .ok()
+                .and_then(Result::ok),
+            None => None,
+        };
+        (self, status)
     }
 
     /// The program's output is over and nothing more is wanted of it: log
@@ -215,7 +230,20 @@ pub(crate) struct CgiBody {
     idle: Pin<Box<Sleep>>,
     idle_armed: bool,
     process: Option<Process>,
+    /// The request body's failure, which makes the end of the output a cut.
+    failure: FeedFailure,
+    /// At the end of an output of no announced length: the wait for the
+    /// program's exit, which tells a whole output from one cut by a kill.
+    exiting: Option<Exiting>,
 }
+
+/// The wait for the program's exit at the end of its output.
+type Exiting = Pin<Box<dyn Future<Output = (Process, Option<ExitStatus>)> + Send>>;
+
+/// How long the end of an output of no announced length waits for the
+/// program to exit (a program dies at once after its output ends when
+/// it was killed; one that runs on is let go, as before).
+const EXIT_WAIT: Duration = Duration::from_millis(100);
 
 impl CgiBody {
     pub(crate) fn new(
@@ -224,6 +252,7 @@ impl CgiBody {
         content_length: Option<u64>,
         idle_timeout: Duration,
         process: Process,
+        failure: FeedFailure,
     ) -> Self {
         let mut body = Self {
             stdout: Some(stdout),
@@ -234,6 +263,8 @@ impl CgiBody {
             idle: Box::pin(tokio::time::sleep(Duration::ZERO)),
             idle_armed: false,
             process: Some(process),
+            failure,
+            exiting: None,
         };
         if body.remaining == Some(0) {
             body.end();
@@ -295,6 +326,21 @@ impl http_body::Body for CgiBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
         let this = &mut *self;
+        if let Some(exiting) = this.exiting.as_mut() {
+            let (process, status) = ready!(exiting.as_mut().poll(cx));
+            this.exiting = None;
+            this.process = Some(process);
+            if let Some(signal) =
+                status.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s))
+            {
+                let why = format!(
+                    "the CGI program was killed by signal {signal} before the end of its output"
+                );
+                return Poll::Ready(Some(Err(this.fail(why))));
+            }
+            this.end();
+            return Poll::Ready(None);
+        }
         if let Some(first) = this.first.take() {
             let chunk = this.limit(first);
             return Poll::Ready(Some(Ok(Frame::data(chunk))));
@@ -307,11 +353,23 @@ impl http_body::Body for CgiBody {
         }
         let frame = match tokio_util::io::poll_read_buf(Pin::new(stdout), cx, &mut this.buf) {
             Poll::Ready(Ok(0)) => {
-                if let Some(missing @ 1..) = this.remaining {
+                if let Some(failed) = this.failure.take() {
+                    let why =
+                        format!("the request body failed: the CGI program was killed ({failed})");
+                    Some(Err(this.fail(why)))
+                } else if let Some(missing @ 1..) = this.remaining {
                     let why = format!(
                         "the CGI program's output ended {missing} bytes short of its Content-Length"
                     );
                     Some(Err(this.fail(why)))
+                } else if this.remaining.is_none()
+                    && let Some(process) = this.process.take()
+                {
+                    // No length to check the output against: whether the
+                    // program exited or was killed tells.
+                    this.stdout = None;
+                    this.exiting = Some(Box::pin(process.wait_briefly(EXIT_WAIT)));
+                    return self.poll_frame(cx);
                 } else {
                     this.end();
                     None
@@ -344,7 +402,7 @@ impl http_body::Body for CgiBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.stdout.is_none() && self.first.is_none()
+        self.stdout.is_none() && self.first.is_none() && self.exiting.is_none()
     }
 
     fn size_hint(&self) -> SizeHint {

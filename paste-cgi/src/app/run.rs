@@ -202,12 +202,24 @@ impl Runner {
             tokio::spawn(stderr::drain(err, name.clone()));
         }
         let progress = Progress::new();
+        let failure = FeedFailure::default();
+        let pgid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .filter(|id| *id > 1)
+            .and_then(rustix::process::Pid::from_raw);
         let feeder = child.stdin.take().map(|stdin| {
             let limit = match length {
                 BodyLength::Known(len) => Some(len),
                 _ => None,
             };
-            tokio::spawn(feed(stdin, body, limit, progress.clone(), name.clone())).abort_handle()
+            let feeding = Feeding {
+                progress: progress.clone(),
+                name: name.clone(),
+                failure: failure.clone(),
+                pgid,
+            };
+            tokio::spawn(feed(stdin, body, limit, feeding)).abort_handle()
         });
         let mut stdout = child.stdout.take().expect("stdout is piped");
         let mut process = Process::new(child, name, feeder, permit, self.timeout);
@@ -231,8 +243,13 @@ impl Runner {
                     .with_message("Gateway Timeout: the program did not answer in time"));
             }
             Err(HeadFailure::Head(err)) if err.kind() == HeadErrorKind::Incomplete => {
-                // The output ended: the exit status tells why.
+                // The output ended: the request body failed (and the program
+                // was killed for it), or the exit status tells why.
                 drop(stdout);
+                if let Some(failed) = failure.take() {
+                    process.kill();
+                    return Err(failed);
+                }
                 let status = process.exit_status_soon().await;
                 process.kill();
                 tracing::error!(script = %process.name(), "the CGI program failed ({status}): {err}");
@@ -263,6 +280,7 @@ impl Runner {
                     content_length,
                     self.idle_timeout,
                     process,
+                    failure,
                 );
                 let mut response = Response::new(Body::new(body));
                 *response.status_mut() = status;
@@ -335,16 +353,51 @@ async fn read_head(
     }
 }
 
-/// Writes the request body to the program's stdin as it arrives, at most
-/// `limit` bytes, then closes stdin. A program that stops reading (it
-/// exited, or answered without reading) ends the feeding quietly.
-async fn feed(
-    mut stdin: ChildStdin,
-    mut body: Body,
-    limit: Option<u64>,
+/// What the feeder of a program's stdin needs besides the body.
+struct Feeding {
     progress: Arc<Progress>,
     name: Arc<str>,
-) {
+    failure: FeedFailure,
+    pgid: Option<rustix::process::Pid>,
+}
+
+/// Where the feeder leaves the request body's error when the body failed
+/// to arrive (too slow, cut, too big): the program was killed for it, and
+/// whoever reads the program's output answers with that error, or cuts
+/// the response, instead of taking the output for a whole answer.
+#[derive(Clone, Default)]
+pub(crate) struct FeedFailure(Arc<std::sync::Mutex<Option<Error>>>);
+
+impl FeedFailure {
+    fn set(&self, err: Error) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(err);
+    }
+
+    /// The body's error, if it failed (once).
+    pub(crate) fn take(&self) -> Option<Error> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// Writes the request body to the program's stdin as it arrives, at most
+/// `limit` bytes, then closes stdin. A program that stops reading (it
+/// exited, or answered without reading) ends the feeding quietly. A body
+/// that fails to arrive is not passed off as a whole one (closing stdin
+/// would tell the program it got everything): the program's process group
+/// is killed, and the error left in `failure` for the answer.
+async fn feed(mut stdin: ChildStdin, mut body: Body, limit: Option<u64>, feeding: Feeding) {
+    let Feeding {
+        progress,
+        name,
+        failure,
+        pgid,
+    } = feeding;
     let mut left = limit.unwrap_or(u64::MAX);
     while left > 0 {
         let data = match body.frame().await {
@@ -355,6 +408,14 @@ async fn feed(
             },
             Some(Err(err)) => {
                 tracing::debug!(script = %name, "the request body failed while streamed to the CGI program: {err}");
+                failure.set(err);
+                if let Some(pgid) = pgid {
+                    let _ =
+                        rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+                }
+                // Closed only after the kill: the program dies before it
+                // can act on an end of input.
+                drop(stdin);
                 return;
             }
         };

@@ -33,7 +33,7 @@ async fn the_http_factory_serves_with_the_settings_of_the_config() {
         "serve",
         &format!(
             "[server:main]\nuse = egg:Paste#http\nhost = 127.0.0.1\nport = {port}\n\
-             max_body_size = 10\nserver_version = test/1\nthreads = 2\nuse_threadpool = true\n"
+             max_body_size = 10\nwrite_timeout = 5s\nbody_read_timeout = 5s\nmin_body_rate = 100\nserver_version = test/1\nthreads = 2\nuse_threadpool = true\n"
         ),
     );
     let server = registry()

@@ -14,6 +14,7 @@ mod limits;
 mod listen;
 mod shutdown;
 mod smuggling;
+mod timeouts;
 #[cfg(feature = "tls")]
 mod tls;
 mod tower_interop;

@@ -56,3 +56,27 @@ async fn the_drain_timeout_cuts_requests_that_take_too_long() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(closed_within(&mut stream, Duration::from_secs(1)).await);
 }
+
+#[tokio::test]
+async fn a_request_that_arrived_before_the_shutdown_is_served() {
+    // On this single-threaded runtime the server's tasks run only when the
+    // test waits: the second request is in the connection's socket when
+    // the connection learns of the shutdown. It is read and answered, then
+    // the connection closes; it is not dropped with the connection as if it were idle.
+    let server = start(slow(Duration::ZERO), |s| s);
+    let mut stream = connect(server.addr).await;
+    send(&mut stream, b"GET /1 HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    assert_eq!(read_response(&mut stream).await.status(), 200);
+    tokio::time::sleep(Duration::from_millis(50)).await; // idle again
+    send(&mut stream, b"GET /2 HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    std::thread::sleep(Duration::from_millis(50)); // the bytes arrive
+    server.handle.shutdown();
+    let response = read_response(&mut stream).await;
+    assert_eq!((response.status(), response.text().as_str()), (200, "done"));
+    assert!(closed_within(&mut stream, Duration::from_secs(2)).await);
+    tokio::time::timeout(Duration::from_secs(2), server.task)
+        .await
+        .expect("serve returns once drained")
+        .unwrap()
+        .unwrap();
+}
