@@ -6,7 +6,9 @@
 use libfuzzer_sys::fuzz_target;
 use tempita::{Context, HtmlTemplate, Template, Value};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| paste_fuzz::guarded(data, || run(data)));
+
+fn run(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -25,4 +27,4 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(template) = HtmlTemplate::new(text) {
         let _ = template.substitute(&context);
     }
-});
+}
