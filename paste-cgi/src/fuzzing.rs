@@ -94,11 +94,14 @@ pub fn fastcgi_records(chunks: &[&[u8]]) -> Result<(Vec<FastCgiRecord>, usize), 
     Ok((records, buf.len()))
 }
 
+/// One name-value pair.
+pub type Pair = (Vec<u8>, Vec<u8>);
+
 /// The name-value pairs of a PARAMS or GET_VALUES stream.
 ///
 /// # Errors
 /// When a pair is cut short.
-pub fn fastcgi_pairs(content: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> {
+pub fn fastcgi_pairs(content: &[u8]) -> Result<Vec<Pair>, String> {
     proto::pairs(content)
         .map(|pair| {
             pair.map(|(n, v)| (n.to_vec(), v.to_vec()))
@@ -108,7 +111,7 @@ pub fn fastcgi_pairs(content: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, String> 
 }
 
 /// Encodes name-value pairs as a PARAMS stream's content.
-pub fn fastcgi_encode_pairs(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+pub fn fastcgi_encode_pairs(pairs: &[Pair]) -> Vec<u8> {
     let mut out = BytesMut::new();
     for (name, value) in pairs {
         proto::encode_pair(&mut out, name, value);

@@ -139,15 +139,12 @@ pub fn executed_units(output: &str) -> Option<u64> {
 /// The slowest input the targets' guard reported: the last
 /// `paste-fuzz: slowest input so far: N us` line.
 pub fn slowest_us(output: &str) -> Option<u64> {
-    output
-        .lines()
-        .filter_map(|line| {
-            line.trim()
-                .strip_prefix("paste-fuzz: slowest input so far: ")
-                .and_then(|rest| rest.split_once(" us"))
-                .and_then(|(n, _)| n.parse().ok())
-        })
-        .last()
+    output.lines().rev().find_map(|line| {
+        line.trim()
+            .strip_prefix("paste-fuzz: slowest input so far: ")
+            .and_then(|rest| rest.split_once(" us"))
+            .and_then(|(n, _)| n.parse().ok())
+    })
 }
 
 /// The inputs libFuzzer kept for crashing (`Test unit written to …`).
