@@ -157,3 +157,55 @@ pub async fn fastcgi_serve<A: App>(
     let ((), out) = tokio::join!(serving, talk);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use paste_core::{Response, app_fn};
+
+    use super::*;
+
+    #[test]
+    fn a_head_reads_the_same_however_it_is_cut() {
+        let output = b"Status: 404 Not Found\r\nX-A: b\r\n\r\nbody";
+        let whole = cgi_head(&[output], false, 1024).unwrap();
+        assert_eq!(whole.status, 404);
+        assert_eq!(whole.body, b"body");
+        let (a, b) = output.split_at(20);
+        assert_eq!(cgi_head(&[a, b], false, 1024), Ok(whole));
+        assert!(cgi_head(&[b"X: 1\n"], false, 1024).is_err());
+    }
+
+    #[tokio::test]
+    async fn one_connection_is_served_over_the_socket_pair() {
+        let mut input = BytesMut::new();
+        let mut record = |kind: u8, content: &[u8]| {
+            let len = u16::try_from(content.len()).unwrap().to_be_bytes();
+            input.extend_from_slice(&[1, kind, 0, 1, len[0], len[1], 0, 0]);
+            input.extend_from_slice(content);
+        };
+        record(1, &[0, 1, 0, 0, 0, 0, 0, 0]);
+        let params = fastcgi_encode_pairs(&[
+            (b"REQUEST_METHOD".to_vec(), b"GET".to_vec()),
+            (b"SERVER_PROTOCOL".to_vec(), b"HTTP/1.1".to_vec()),
+        ]);
+        record(4, &params);
+        record(4, b"");
+        record(5, b"");
+        let app = app_fn(|_req| async { Ok(Response::new("hi there".into())) });
+        let out = fastcgi_serve(app, &[&input[..5], &input[5..]], 1024, 1024)
+            .await
+            .unwrap();
+        let (records, rest) = fastcgi_records(&[&out]).unwrap();
+        assert_eq!(rest, 0);
+        let stdout: Vec<u8> = records
+            .iter()
+            .filter(|r| r.0 == 6)
+            .flat_map(|r| r.2.clone())
+            .collect();
+        assert!(
+            String::from_utf8_lossy(&stdout).ends_with("\r\n\r\nhi there"),
+            "{records:?}"
+        );
+        assert_eq!(records.last().map(|r| r.0), Some(3), "an END_REQUEST last");
+    }
+}

@@ -319,7 +319,11 @@ pub(crate) async fn serve_one<A: App>(
         max_body_size,
         ..Limits::default()
     };
-    serve_connection(stream, Arc::new(Shared { app, limits }), Handle::new()).await;
+    // The server's own handle lives as long as the server: a connection
+    // takes the last handle's drop for a stop.
+    let handle = Handle::new();
+    serve_connection(stream, Arc::new(Shared { app, limits }), handle.clone()).await;
+    drop(handle);
 }
 
 /// What every connection of one server shares.
