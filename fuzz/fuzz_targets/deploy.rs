@@ -1,5 +1,5 @@
 //! paste-deploy's loader on a config file: the INI text is written to
-//! `main.ini` in a temp dir (next to a `base.ini` written once, which the
+//! `main.ini` in a temp dir (in /dev/shm if it can; next to a `base.ini` written once, which the
 //! input may name with `config:base.ini`), then loaded as an app, a filter
 //! and a server with a registry of a few trivial factories: section
 //! lookup, `use =`, `config:` references, `[DEFAULT]` and `%(var)s`
@@ -42,7 +42,10 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("a temp dir");
+        // In memory where there is a tmpfs: a file is written per input.
+        let dir = tempfile::tempdir_in("/dev/shm")
+            .or_else(|_| tempfile::tempdir())
+            .expect("a temp dir");
         std::fs::write(dir.path().join("base.ini"), BASE).expect("base.ini");
         let mut registry = Registry::new();
         registry
