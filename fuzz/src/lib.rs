@@ -10,8 +10,9 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -66,9 +67,7 @@ pub fn guarded(data: &[u8], body: impl FnOnce()) {
             "paste-fuzz: slowest input so far: {us} us ({} bytes)",
             data.len()
         );
-        if let Some(path) = std::env::var_os("PASTE_FUZZ_SLOWEST") {
-            let _ = std::fs::write(path, data);
-        }
+        save_slowest(data);
     }
     let limit = max_cpu_time();
     assert!(
@@ -78,6 +77,33 @@ pub fn guarded(data: &[u8], body: impl FnOnce()) {
         spent.as_millis(),
         limit.as_millis()
     );
+}
+
+/// Hands the input to a thread of its own that writes it to the file
+/// `PASTE_FUZZ_SLOWEST` names: a write to a busy disk can take seconds,
+/// which must not be charged to the input (libFuzzer's `-timeout` counts
+/// wall time).
+fn save_slowest(data: &[u8]) {
+    static WRITER: OnceLock<Option<Mutex<mpsc::Sender<Vec<u8>>>>> = OnceLock::new();
+    let writer = WRITER.get_or_init(|| {
+        let path = std::env::var_os("PASTE_FUZZ_SLOWEST")?;
+        let (send, receive) = mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            while let Ok(mut data) = receive.recv() {
+                // Only the newest matters.
+                while let Ok(newer) = receive.try_recv() {
+                    data = newer;
+                }
+                let _ = std::fs::write(&path, data);
+            }
+        });
+        Some(Mutex::new(send))
+    });
+    if let Some(writer) = writer
+        && let Ok(send) = writer.lock()
+    {
+        let _ = send.send(data.to_vec());
+    }
 }
 
 thread_local! {

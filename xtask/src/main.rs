@@ -58,8 +58,8 @@ enum Command {
     /// Run the fuzz targets of fuzz/ (cargo fuzz, libFuzzer), each for a
     /// bounded time or number of inputs, and report per target the inputs
     /// run, inputs a second, crashes and the slowest input. Every input is
-    /// limited to 1 s, 100 ms of CPU time (PASTE_FUZZ_MAX_MS), 512 MB in
-    /// one allocation and 2 GB in all.
+    /// limited to 100 ms of CPU time (PASTE_FUZZ_MAX_MS), 10 s of wall
+    /// time, 512 MB in one allocation and 2 GB in all.
     Fuzz {
         /// One target (default: all of them).
         target: Option<String>,
