@@ -1,6 +1,7 @@
-//! Bounds on the work one rendering may do: templates found by the fuzz
-//! target (`fuzz/fuzz_targets/tempita.rs`) that ran for seconds — or for
-//! ever — now fail with an `OverflowError` that says which limit they hit.
+//! Bounds on the work one rendering may do: templates that ran for
+//! seconds — or for ever — under the CPU-time guard of the fuzz target
+//! (`fuzz/fuzz_targets/tempita.rs`) now fail with an `OverflowError` that
+//! says which limit they hit.
 
 use tempita::{Context, ErrorKind, Template};
 
@@ -10,7 +11,7 @@ fn render_err(template: &Template) -> tempita::Error {
         .expect_err("over a limit")
 }
 
-/// Found by the fuzz target: a 68-byte template of 9 million loop turns
+/// Over the fuzz target's guard: a 68-byte template of 9 million loop turns
 /// (10 s under the fuzzer); nested wider, it never ends.
 #[test]
 fn nested_loops_stop_at_the_step_limit() {
@@ -47,7 +48,7 @@ fn the_default_limit_ends_an_endless_template() {
     );
 }
 
-/// Found by the fuzz target: `range(10**7)` (10 s), a 100 MB string by
+/// Over the fuzz target's guard: `range(10**7)` (10 s), a 100 MB string by
 /// repetition (1.4 s), the text of a 10-million-item list (5 s).
 #[test]
 fn sizes_are_capped_at_a_million() {
