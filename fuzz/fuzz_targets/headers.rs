@@ -11,7 +11,9 @@ use webob::cookies::Cookies;
 use webob::etag::{ETagMatcher, IfRange};
 use webob::range::{ContentRange, Range};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| paste_fuzz::guarded(data, || run(data)));
+
+fn run(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -29,4 +31,4 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = format!("{:?}", ContentRange::parse(text));
     let _ = webob::parse_http_date(text);
-});
+}

@@ -5,7 +5,9 @@
 use libfuzzer_sys::fuzz_target;
 use paste_deploy::ini::{IniDocument, IniFile};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| paste_fuzz::guarded(data, || run(data)));
+
+fn run(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -15,4 +17,4 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = IniDocument::parse(text) {
         let _ = e.to_string();
     }
-});
+}

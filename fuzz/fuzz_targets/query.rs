@@ -5,7 +5,9 @@
 use libfuzzer_sys::fuzz_target;
 use paste_core::{Body, Request};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| paste_fuzz::guarded(data, || run(data)));
+
+fn run(data: &[u8]) {
     // Only what a request target can hold reaches the parser.
     let query: String = data
         .iter()
@@ -18,4 +20,4 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(params) = webob::Request::new(req).get_params() {
         let _ = params.len();
     }
-});
+}

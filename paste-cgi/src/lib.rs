@@ -59,6 +59,10 @@ mod gateway;
 // The FastCGI protocol, client, server and PHP app.
 mod fastcgi;
 
+// For the fuzz targets of fuzz/ only; not a stable API.
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use app::CgiApp;
 pub use directory::CgiDirectory;
 pub use fastcgi::{FastCgiAddr, FastCgiApp, FastCgiServer, PhpApp};

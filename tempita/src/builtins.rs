@@ -462,9 +462,10 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
             } else {
                 (start_w - stop_w - step_w - 1) / -step_w
             };
-            if count > 10_000_000 {
+            if count > crate::eval::MAX_SIZE as i128 {
                 return Err(rt(ErrorKind::Overflow, "range() too large for a template"));
             }
+            st.charge(u64::try_from(count.max(0)).unwrap_or(u64::MAX))?;
             let mut out = Vec::with_capacity(usize::try_from(count.max(0)).unwrap_or(0));
             let mut i = start;
             while (step > 0 && i < stop) || (step < 0 && i > stop) {

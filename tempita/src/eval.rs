@@ -55,7 +55,16 @@ pub(crate) struct State {
     frames: Vec<Frame>,
     frozen: HashMap<u64, Ns>,
     depth: usize,
+    /// Work done so far: nodes, expressions, loop turns, and the size of
+    /// ranges built.
+    steps: u64,
+    max_steps: u64,
 }
+
+/// The most work one rendering may do unless
+/// [`TemplateBuilder::max_steps`](crate::TemplateBuilder::max_steps) says
+/// otherwise: about a second of CPU time.
+pub(crate) const DEFAULT_MAX_STEPS: u64 = 10_000_000;
 
 /// Calls (defs, lambdas) nested deeper than this fail with a RecursionError,
 /// so that a runaway template cannot overflow a 2 MiB thread stack.
@@ -142,7 +151,31 @@ impl State {
             frames: Vec::new(),
             frozen: HashMap::new(),
             depth: 0,
+            steps: 0,
+            max_steps: DEFAULT_MAX_STEPS,
         }
+    }
+
+    /// This state, limited to `max_steps` of work.
+    pub(crate) fn with_max_steps(mut self, max_steps: u64) -> Self {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// Counts `n` steps of work; an error past the limit, so that no
+    /// template runs for ever (`{{for i in range(10**7)}}` nested twice).
+    pub(crate) fn charge(&mut self, n: u64) -> Result<()> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > self.max_steps {
+            return Err(rt(
+                ErrorKind::Overflow,
+                format!(
+                    "the template did more than {} steps of work (TemplateBuilder::max_steps sets the limit)",
+                    self.max_steps
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn frame(&self) -> &Frame {
@@ -252,6 +285,7 @@ impl State {
 
     fn exec(&mut self, nodes: &[Node], out: &mut String) -> Result<Flow> {
         for node in nodes {
+            self.charge(1)?;
             match node {
                 Node::Text(t) => out.push_str(t),
                 Node::Expr { pos, expr, filters } => {
@@ -286,7 +320,8 @@ impl State {
                         .and_then(|v| self.iterate(&v))
                         .map_err(|e| self.positioned(e, *pos))?;
                     for item in seq.iter() {
-                        self.assign(target, item.clone())
+                        self.charge(1)
+                            .and_then(|()| self.assign(target, item.clone()))
                             .map_err(|e| self.positioned(e, *pos))?;
                         match self.exec(body, out)? {
                             Flow::Break => break,
@@ -493,6 +528,7 @@ impl State {
     }
 
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value> {
+        self.charge(1)?;
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Name(n) => self.lookup(n).ok_or_else(|| undefined(n)),
@@ -1123,7 +1159,7 @@ fn unsupported(op: &str, a: &Value, b: &Value) -> Error {
 }
 
 /// The largest string or list a template may build by repetition or padding.
-pub(crate) const MAX_SIZE: usize = 100_000_000;
+pub(crate) const MAX_SIZE: usize = 1_000_000;
 
 /// An error unless `n` is a size a template may build.
 pub(crate) fn check_size(n: usize) -> Result<usize> {

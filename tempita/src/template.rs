@@ -23,6 +23,8 @@ pub(crate) struct TemplateInner {
     pub(crate) delimiters: (String, String),
     /// The size of the last output, to allocate the next one at once.
     pub(crate) last_len: std::sync::atomic::AtomicUsize,
+    /// The most work one rendering may do.
+    pub(crate) max_steps: u64,
 }
 
 /// A parsed template: parse once, render many times from many threads.
@@ -67,6 +69,7 @@ impl Template {
             html: false,
             delimiters: ("{{".to_owned(), "}}".to_owned()),
             line_offset: 0,
+            max_steps: crate::eval::DEFAULT_MAX_STEPS,
         }
     }
 
@@ -135,7 +138,7 @@ impl Template {
     /// # Errors
     /// Any error raised while rendering, with the template name, line and column.
     pub fn substitute(&self, context: &Context) -> Result<String> {
-        let mut state = State::new();
+        let mut state = State::new().with_max_steps(self.inner.max_steps);
         state.render(&self.inner, context.vars.clone())
     }
 
@@ -154,6 +157,7 @@ impl Template {
         b.namespace = self.inner.namespace.clone();
         b.loader = self.inner.loader.clone();
         b.html = self.inner.html;
+        b.max_steps = self.inner.max_steps;
         b
     }
 }
@@ -179,6 +183,7 @@ pub struct TemplateBuilder {
     html: bool,
     delimiters: (String, String),
     line_offset: usize,
+    max_steps: u64,
 }
 
 impl fmt::Debug for TemplateBuilder {
@@ -233,6 +238,26 @@ impl TemplateBuilder {
         self
     }
 
+    /// The most work one rendering may do, in steps (a node, an
+    /// expression, a loop turn, an item of a `range`): past it, rendering
+    /// fails with an `OverflowError`, so that no template runs for ever.
+    /// The default, 10 000 000, is about a second of CPU time; an
+    /// untrusted template deserves less.
+    ///
+    /// ```
+    /// use tempita::{Context, Template};
+    /// let t = Template::builder("{{for i in range(1000)}}{{i}}{{endfor}}")
+    ///     .max_steps(100)
+    ///     .build()
+    ///     .unwrap();
+    /// let err = t.substitute(&Context::new()).unwrap_err();
+    /// assert!(err.to_string().contains("more than 100 steps"), "{err}");
+    /// ```
+    pub fn max_steps(mut self, steps: u64) -> Self {
+        self.max_steps = steps;
+        self
+    }
+
     /// Add `offset` to every reported line number (for templates embedded in a file).
     pub fn line_offset(mut self, offset: usize) -> Self {
         self.line_offset = offset;
@@ -266,6 +291,7 @@ impl TemplateBuilder {
                 html: self.html,
                 delimiters: self.delimiters,
                 last_len: std::sync::atomic::AtomicUsize::new(0),
+                max_steps: self.max_steps,
             }),
         })
     }
@@ -353,6 +379,7 @@ pub fn eval(expression: &str, context: &Context) -> Result<Value> {
         html: false,
         delimiters: ("{{".to_owned(), "}}".to_owned()),
         last_len: std::sync::atomic::AtomicUsize::new(0),
+        max_steps: crate::eval::DEFAULT_MAX_STEPS,
     };
     let mut state = State::new();
     state.eval_first(&Arc::new(inner), context.vars.clone())

@@ -57,6 +57,10 @@ mod status;
 
 pub mod script;
 
+// For the fuzz targets of fuzz/ only; not a stable API.
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use app::TestApp;
 pub use error::{ErrorKind, TestError};
 pub use forms::Form;

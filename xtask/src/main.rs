@@ -56,13 +56,20 @@ enum Command {
         only: Option<String>,
     },
     /// Run the fuzz targets of fuzz/ (cargo fuzz, libFuzzer), each for a
-    /// bounded time, and report the inputs run and any crash.
+    /// bounded time or number of inputs, and report per target the inputs
+    /// run, inputs a second, crashes and the slowest input. Every input is
+    /// limited to 100 ms of CPU time (PASTE_FUZZ_MAX_MS), 10 s of wall
+    /// time, 512 MB in one allocation and 2 GB in all.
     Fuzz {
         /// One target (default: all of them).
         target: Option<String>,
-        /// Seconds per target.
-        #[arg(long, default_value_t = 60)]
-        seconds: u64,
+        /// Seconds per target (default: 60, unless --runs is given).
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Inputs per target (libFuzzer's -runs); with --seconds, whichever
+        /// ends first.
+        #[arg(long)]
+        runs: Option<u64>,
     },
     /// Load and fault scenarios against the release `paster` on 127.0.0.1
     /// (idle, slow, sigterm, faults, mixed); fails when a check fails.
@@ -101,7 +108,15 @@ fn main() -> ExitCode {
             xtask::changed::changes(&root).map(|c| print!("{}", xtask::changed::render(&c)))
         }
         Command::Bench { quick, only } => xtask::bench::run(&root, quick, only.as_deref()),
-        Command::Fuzz { target, seconds } => xtask::fuzz::run(&root, target.as_deref(), seconds),
+        Command::Fuzz {
+            target,
+            seconds,
+            runs,
+        } => xtask::fuzz::run(
+            &root,
+            target.as_deref(),
+            xtask::fuzz::Budget::new(seconds, runs),
+        ),
         Command::Load {
             scenario,
             quick,

@@ -7,7 +7,7 @@ pub(crate) mod proto;
 
 mod client;
 mod php;
-mod server;
+pub(crate) mod server;
 
 pub use client::{FastCgiAddr, FastCgiApp};
 pub use php::PhpApp;

@@ -306,6 +306,26 @@ impl FastCgiServer {
     }
 }
 
+/// Serves one connection with `app`, under the default limits but for
+/// these two: [`crate::fuzzing`]'s way in.
+pub(crate) async fn serve_one<A: App>(
+    stream: Stream,
+    app: A,
+    max_params_size: usize,
+    max_body_size: u64,
+) {
+    let limits = Limits {
+        max_params_size,
+        max_body_size,
+        ..Limits::default()
+    };
+    // The server's own handle lives as long as the server: a connection
+    // takes the last handle's drop for a stop.
+    let handle = Handle::new();
+    serve_connection(stream, Arc::new(Shared { app, limits }), handle.clone()).await;
+    drop(handle);
+}
+
 /// What every connection of one server shares.
 struct Shared<A> {
     app: A,

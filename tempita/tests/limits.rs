@@ -1,0 +1,78 @@
+//! Bounds on the work one rendering may do: templates that ran for
+//! seconds — or for ever — under the CPU-time guard of the fuzz target
+//! (`fuzz/fuzz_targets/tempita.rs`) now fail with an `OverflowError` that
+//! says which limit they hit.
+
+use tempita::{Context, ErrorKind, Template};
+
+fn render_err(template: &Template) -> tempita::Error {
+    template
+        .substitute(&Context::new())
+        .expect_err("over a limit")
+}
+
+/// Over the fuzz target's guard: a 68-byte template of 9 million loop turns
+/// (10 s under the fuzzer); nested wider, it never ends.
+#[test]
+fn nested_loops_stop_at_the_step_limit() {
+    let src = "{{for i in range(3000)}}{{for j in range(3000)}}{{endfor}}{{endfor}}";
+    let t = Template::builder(src).max_steps(100_000).build().unwrap();
+    let err = render_err(&t);
+    assert_eq!(err.kind(), ErrorKind::Overflow);
+    assert!(
+        err.to_string()
+            .contains("the template did more than 100000 steps of work"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(":1:"),
+        "the error says where: {err}"
+    );
+    // An empty loop body still costs its turns.
+    let t = Template::builder("{{for i in range(1000)}}{{endfor}}")
+        .max_steps(500)
+        .build()
+        .unwrap();
+    assert_eq!(render_err(&t).kind(), ErrorKind::Overflow);
+}
+
+#[test]
+fn the_default_limit_ends_an_endless_template() {
+    // Ten ranges of a million items are ten million steps: the eleventh
+    // is refused before it is built.
+    let src = "{{for i in range(11)}}{{len(range(1000000))}}{{endfor}}";
+    let err = render_err(&Template::new(src).unwrap());
+    assert!(
+        err.to_string().contains("more than 10000000 steps"),
+        "{err}"
+    );
+}
+
+/// Over the fuzz target's guard: `range(10**7)` (10 s), a 100 MB string by
+/// repetition (1.4 s), the text of a 10-million-item list (5 s).
+#[test]
+fn sizes_are_capped_at_a_million() {
+    for src in [
+        "{{for i in range(10000000)}}{{endfor}}",
+        "{{len(str(range(9999999)))}}",
+        "{{'x' * 100000000}}",
+        "{{'x' * 1000001}}",
+        "{{[0] * 1000001}}",
+    ] {
+        let err = render_err(&Template::new(src).unwrap());
+        assert_eq!(err.kind(), ErrorKind::Overflow, "{src}: {err}");
+    }
+    let ok = Template::new("{{len('x' * 1000000)}} {{len(range(1000000))}}").unwrap();
+    assert_eq!(ok.substitute(&Context::new()).unwrap(), "1000000 1000000");
+}
+
+#[test]
+fn ordinary_templates_are_far_from_the_limits() {
+    let src = "{{for row in range(1000)}}<tr>{{for cell in range(10)}}<td>{{row * cell}}</td>{{endfor}}</tr>{{endfor}}";
+    let t = Template::builder(src).max_steps(100_000).build().unwrap();
+    assert!(
+        t.substitute(&Context::new())
+            .unwrap()
+            .starts_with("<tr><td>0</td>")
+    );
+}
