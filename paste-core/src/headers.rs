@@ -36,8 +36,9 @@ pub fn connection_tokens(headers: &HeaderMap) -> impl Iterator<Item = &str> {
 /// eye, another host to a browser — becomes the path `/%2Fhost…` on this
 /// host. Anything else, absolute URLs included, is returned as it was.
 ///
-/// Every redirect built from request data or from a backend's answer goes
-/// through here, so that none of them is an open redirect.
+/// webob's redirects and exceptions, paste-cgi's program redirects and
+/// wsgiproxy's `Location` rewriting all check here, so that none of them
+/// is an open redirect.
 ///
 /// ```
 /// use paste_core::same_host_location;

@@ -175,8 +175,6 @@ impl UrlMap {
         })
     }
 
-    /// The entry for `req`, and the length of the script name once the
-    /// matched part of the path info has moved into it.
     /// The entry `req` goes to, the length of its script name now and
     /// the length it gets (the matched part of the path info added).
     fn find(&self, req: &Request) -> Option<(&Entry, usize, usize)> {

@@ -13,11 +13,10 @@ use hyper_util::server::conn::auto;
 use paste_core::App;
 use tokio::io::AsyncWriteExt;
 
-use crate::timeouts::{WriteTimeout, linger};
-
 use crate::conn::{Shared, serve_connection};
 use crate::listen::{Accepted, Bound, ListenAddr, Listener, Stream};
 use crate::shutdown::{Handle, on_signals};
+use crate::timeouts::{WriteTimeout, linger};
 
 /// The limits a server enforces on its clients. Every one has a default
 /// fit for a public server and a setter on [`Server`].

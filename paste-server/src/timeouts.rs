@@ -80,14 +80,17 @@ impl WriteTimeout {
                 Poll::Ready(result)
             }
             Poll::Pending => {
-                let deadline = after(self.timeout);
-                let sleep = self
-                    .sleep
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                // The clock starts when a write first blocks, not at every
+                // poll while it stays blocked.
                 if !self.blocked {
                     self.blocked = true;
-                    sleep.as_mut().reset(deadline);
+                    let deadline = after(self.timeout);
+                    self.sleep
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)))
+                        .as_mut()
+                        .reset(deadline);
                 }
+                let sleep = self.sleep.as_mut().expect("made when the write blocked");
                 ready!(sleep.as_mut().poll(cx));
                 tracing::debug!(
                     "closing a connection: a write was blocked for {:?}",

@@ -211,7 +211,7 @@ impl HttpException {
     pub fn into_response(self) -> Response {
         let mut response = self.render(Format::Html, false);
         if let Some(location) = self.location.as_deref()
-            && let Ok(value) = HeaderValue::from_str(&crate::url::safe_location(location))
+            && let Ok(value) = HeaderValue::from_str(&paste_core::same_host_location(location))
         {
             response.headers_mut().insert(http::header::LOCATION, value);
         }
@@ -426,7 +426,7 @@ impl From<HttpException> for Error {
         let mut err = Self::new(exc.status);
         *err.headers_mut() = exc.headers.clone();
         if let Some(location) = exc.location.as_deref()
-            && let Ok(value) = HeaderValue::from_str(&crate::url::safe_location(location))
+            && let Ok(value) = HeaderValue::from_str(&paste_core::same_host_location(location))
         {
             err.headers_mut().insert(http::header::LOCATION, value);
         }

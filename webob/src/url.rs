@@ -109,18 +109,11 @@ fn remove_dot_segments(path: &str) -> String {
 /// first, a value with a scheme is kept, and one starting with `//` or
 /// `\` (which browsers read as another host) is pinned to this host.
 pub(crate) fn absolute_location(request_url: &str, location: &str) -> String {
-    let cleaned = safe_location(location);
+    let cleaned = paste_core::same_host_location(location);
     if has_scheme(&cleaned) {
-        return cleaned;
+        return cleaned.into_owned();
     }
     join(request_url, &cleaned)
-}
-
-/// `location` with the open-redirect shapes closed, for a `Location` sent
-/// without a request to make it absolute against (see
-/// [`paste_core::same_host_location`]).
-pub(crate) fn safe_location(location: &str) -> String {
-    paste_core::same_host_location(location).into_owned()
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ impl Mapping<'_> {
         mapped.push_str(rest);
         // `//evil.com/x` (or `/\evil.com/x`) is a path of the backend, but
         // a browser would take it for another host: keep the backend's URL.
-        if mapped.starts_with("//") || mapped.starts_with("/\\") {
+        if paste_core::same_host_location(&mapped) != mapped {
             return None;
         }
         Some(mapped)

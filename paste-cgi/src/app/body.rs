@@ -16,9 +16,28 @@ use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::process::{Child, ChildStdout};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::AbortHandle;
+use tokio::time::{Instant, Sleep};
 
 use super::run::FeedFailure;
-use tokio::time::{Instant, Sleep};
+
+/// The process group of `child`, which leads its own
+/// (`process_group(0)`), so its pid is the group's id. Never 0 or 1:
+/// `kill(-1)` would reach every process we may signal.
+pub(crate) fn process_group(child: &Child) -> Option<Pid> {
+    child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .filter(|id| *id > 1)
+        .and_then(Pid::from_raw)
+}
+
+/// Kills the process group `pgid`, if there is one. ESRCH (the group is
+/// gone already) is fine.
+pub(crate) fn kill_group(pgid: Option<Pid>) {
+    if let Some(pgid) = pgid {
+        let _ = kill_process_group(pgid, Signal::KILL);
+    }
+}
 
 /// How much of the output is read at a time.
 const READ_SIZE: usize = 32 * 1024;
@@ -45,17 +64,9 @@ impl Process {
         permit: OwnedSemaphorePermit,
         grace: Duration,
     ) -> Self {
-        // The child leads its own process group (`process_group(0)`), so
-        // its pid is the group's id. Never 0 or 1: `kill(-1)` would reach
-        // every process we may signal.
-        let pgid = child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
-            .filter(|id| *id > 1)
-            .and_then(Pid::from_raw);
         Self {
+            pgid: process_group(&child),
             child: Some(child),
-            pgid,
             name,
             feeder: Some(feeder).flatten(),
             permit: Some(permit),
@@ -75,10 +86,7 @@ impl Process {
         if let Some(feeder) = self.feeder.take() {
             feeder.abort();
         }
-        if let Some(pgid) = self.pgid.take() {
-            // ESRCH: the group is gone already, which is fine.
-            let _ = kill_process_group(pgid, Signal::KILL);
-        }
+        kill_group(self.pgid.take());
         // The child, dropped with `self`, is reaped by tokio in the
         // background; the slot is given back with it.
     }
@@ -187,9 +195,7 @@ impl Reaper {
                     "the CGI program ran on {:?} after closing its output: killed",
                     self.grace
                 );
-                if let Some(pgid) = self.pgid {
-                    let _ = kill_process_group(pgid, Signal::KILL);
-                }
+                kill_group(self.pgid);
                 let _ = self.child.wait().await;
             }
         }

@@ -21,7 +21,7 @@ use tokio::process::{ChildStdin, ChildStdout, Command};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::body::{CgiBody, Process};
+use super::body::{CgiBody, Process, kill_group, process_group};
 use super::stderr;
 use crate::env::{self, BodyLength, EnvConfig, Script};
 use crate::head::{
@@ -203,11 +203,7 @@ impl Runner {
         }
         let progress = Progress::new();
         let failure = FeedFailure::default();
-        let pgid = child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
-            .filter(|id| *id > 1)
-            .and_then(rustix::process::Pid::from_raw);
+        let pgid = process_group(&child);
         let feeder = child.stdin.take().map(|stdin| {
             let limit = match length {
                 BodyLength::Known(len) => Some(len),
@@ -409,10 +405,7 @@ async fn feed(mut stdin: ChildStdin, mut body: Body, limit: Option<u64>, feeding
             Some(Err(err)) => {
                 tracing::debug!(script = %name, "the request body failed while streamed to the CGI program: {err}");
                 failure.set(err);
-                if let Some(pgid) = pgid {
-                    let _ =
-                        rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
-                }
+                kill_group(pgid);
                 // Closed only after the kill: the program dies before it
                 // can act on an end of input.
                 drop(stdin);

@@ -470,35 +470,33 @@ impl<A: App, S: Store> SessionMiddleware<A, S> {
     /// `None` when nothing (most requests, and every one that only reads
     /// its session), so that they never start [`commit`](Self::commit).
     fn work(&self, session: &Session) -> Option<Work> {
-        {
-            let mut state = session.lock();
-            if state.is_untouched_new() {
-                return None;
-            }
-            let now = SystemTime::now();
-            // Less than half of the timeout left (compared, not
-            // subtracted: this runs for every loaded session).
-            let refresh = state.id.is_some()
-                && state.expires.is_some_and(|expires| {
-                    now.checked_add(self.idle_timeout / 2)
-                        .is_none_or(|half_way| expires < half_way)
-                });
-            let changed = state.changed;
-            if !(changed || refresh) {
-                return None;
-            }
-            state.changed = false;
-            let retired = mem::take(&mut state.retired);
-            // Shared, not copied: the store copies what it keeps.
-            let data = state.data.clone().unwrap_or_default();
-            Some(Work {
-                id: state.id.clone(),
-                data,
-                changed,
-                retired,
-                now,
-            })
+        let mut state = session.lock();
+        if state.is_untouched_new() {
+            return None;
         }
+        let now = SystemTime::now();
+        // Less than half of the timeout left (compared, not
+        // subtracted: this runs for every loaded session).
+        let refresh = state.id.is_some()
+            && state.expires.is_some_and(|expires| {
+                now.checked_add(self.idle_timeout / 2)
+                    .is_none_or(|half_way| expires < half_way)
+            });
+        let changed = state.changed;
+        if !(changed || refresh) {
+            return None;
+        }
+        state.changed = false;
+        let retired = mem::take(&mut state.retired);
+        // Shared, not copied: the store copies what it keeps.
+        let data = state.data.clone().unwrap_or_default();
+        Some(Work {
+            id: state.id.clone(),
+            data,
+            changed,
+            retired,
+            now,
+        })
     }
 
     /// Saves or deletes the session as [`work`](Self::work) said, adding

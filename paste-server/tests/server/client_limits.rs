@@ -3,27 +3,11 @@
 //! URL, chunk extensions. Each is refused with its 4xx before the app is
 //! called, and the server keeps serving. (Head and body sizes: `limits.rs`.)
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use paste_core::{Request, Response, app_fn};
 use tokio::io::AsyncWriteExt;
 
-use crate::common::{connect, read_response, send, start};
-
-fn counting() -> (impl paste_core::App, Arc<AtomicUsize>) {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&calls);
-    let app = app_fn(move |req: Request| {
-        let calls = Arc::clone(&calls);
-        async move {
-            calls.fetch_add(1, Ordering::SeqCst);
-            let body = req.into_body().to_bytes(1 << 20).await?;
-            Ok(Response::new(format!("{} bytes", body.len()).into()))
-        }
-    });
-    (app, seen)
-}
+use crate::common::{connect, counting, read_response, send, start};
 
 /// Sends `raw` on a new connection and returns the status it gets.
 async fn status_of(addr: std::net::SocketAddr, raw: &[u8]) -> u16 {

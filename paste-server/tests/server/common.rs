@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -174,4 +176,20 @@ pub(crate) async fn connect(addr: SocketAddr) -> BufReader<tokio::net::TcpStream
 pub(crate) async fn send(stream: &mut BufReader<tokio::net::TcpStream>, bytes: impl AsRef<[u8]>) {
     use tokio::io::AsyncWriteExt;
     stream.get_mut().write_all(bytes.as_ref()).await.unwrap();
+}
+
+/// An app that reads the whole body and says how many bytes it got, and
+/// the count of its calls (a refused request never reaches it).
+pub(crate) fn counting() -> (impl App, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let app = app_fn(move |req: Request| {
+        let calls = Arc::clone(&calls);
+        async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let body = req.into_body().to_bytes(u64::MAX).await?;
+            Ok(Response::new(format!("{} bytes", body.len()).into()))
+        }
+    });
+    (app, seen)
 }

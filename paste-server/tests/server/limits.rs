@@ -1,14 +1,12 @@
 //! Limits: slow heads, big heads, big bodies, silent and surplus connections.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use paste_core::{Request, Response, app_fn};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::common::{closed_within, connect, echo, get, read_response, send, start};
+use crate::common::{closed_within, connect, counting, echo, get, read_response, send, start};
 
 #[tokio::test]
 async fn a_slow_head_is_cut_while_another_client_is_served() {
@@ -75,20 +73,6 @@ async fn an_oversize_head_gets_431() {
     let _ = stream.get_mut().write_all(request.as_bytes()).await;
     assert_eq!(read_response(&mut stream).await.status(), 431);
     server.stop().await;
-}
-
-fn counting() -> (impl paste_core::App, Arc<AtomicUsize>) {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&calls);
-    let app = app_fn(move |req: Request| {
-        let calls = Arc::clone(&calls);
-        async move {
-            calls.fetch_add(1, Ordering::SeqCst);
-            let body = req.into_body().to_bytes(u64::MAX).await?;
-            Ok(Response::new(format!("{} bytes", body.len()).into()))
-        }
-    });
-    (app, seen)
 }
 
 #[tokio::test]
