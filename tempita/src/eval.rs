@@ -66,6 +66,9 @@ pub(crate) struct State {
 /// otherwise: about a second of CPU time.
 pub(crate) const DEFAULT_MAX_STEPS: u64 = 10_000_000;
 
+/// Bytes of text built or written per step of work.
+const BYTES_PER_STEP: usize = 16;
+
 /// Calls (defs, lambdas) nested deeper than this fail with a RecursionError,
 /// so that a runaway template cannot overflow a 2 MiB thread stack.
 const MAX_DEPTH: usize = 40;
@@ -178,6 +181,20 @@ impl State {
         Ok(())
     }
 
+    /// Counts the work of a value just built or written: a step per item
+    /// of a list, tuple or dict and per 16 bytes of text. One step per
+    /// operation would let a few steps move megabytes
+    /// (`{{for i in range(1000)}}{{s * 1000000 % ()}}{{endfor}}`).
+    fn charge_size(&mut self, v: &Value) -> Result<()> {
+        let n = match &v.0 {
+            Repr::Str(s) | Repr::Markup(s) => s.len() / BYTES_PER_STEP,
+            Repr::List(items) | Repr::Tuple(items) => items.len(),
+            Repr::Dict(d) => d.entries.len(),
+            _ => 0,
+        };
+        self.charge(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
     fn frame(&self) -> &Frame {
         self.frames
             .last()
@@ -287,7 +304,10 @@ impl State {
         for node in nodes {
             self.charge(1)?;
             match node {
-                Node::Text(t) => out.push_str(t),
+                Node::Text(t) => {
+                    out.push_str(t);
+                    self.charge(u64::try_from(t.len() / BYTES_PER_STEP).unwrap_or(u64::MAX))?;
+                }
                 Node::Expr { pos, expr, filters } => {
                     self.expr_node(expr, filters, out)
                         .map_err(|e| self.positioned(e, *pos))?;
@@ -370,7 +390,10 @@ impl State {
             v = self.call(&func, vec![v], Kwargs::default())?;
         }
         let html = self.frame().template.html;
-        self.write_value(&v, html, out)
+        let before = out.len();
+        self.write_value(&v, html, out)?;
+        let written = out.len() - before;
+        self.charge(u64::try_from(written / BYTES_PER_STEP).unwrap_or(u64::MAX))
     }
 
     fn write_value(&mut self, v: &Value, html: bool, out: &mut String) -> Result<()> {
@@ -565,16 +588,21 @@ impl State {
                         }
                     }
                 }
-                slice(&obj, bounds)
+                let v = slice(&obj, bounds)?;
+                self.charge_size(&v)?;
+                Ok(v)
             }
             Expr::Call(func, args) => {
                 let (pos, kw) = self.eval_args(args)?;
-                if let Expr::Attr(obj, name) = &**func {
+                let v = if let Expr::Attr(obj, name) = &**func {
                     let obj = self.eval(obj)?;
-                    return self.call_method(&obj, name, pos, kw);
-                }
-                let f = self.eval(func)?;
-                self.call(&f, pos, kw)
+                    self.call_method(&obj, name, pos, kw)?
+                } else {
+                    let f = self.eval(func)?;
+                    self.call(&f, pos, kw)?
+                };
+                self.charge_size(&v)?;
+                Ok(v)
             }
             Expr::Neg(x) => {
                 let v = self.eval(x)?;
@@ -617,7 +645,9 @@ impl State {
             Expr::Bin(op, a, b) => {
                 let a = self.eval(a)?;
                 let b = self.eval(b)?;
-                binop(*op, &a, &b)
+                let v = binop(*op, &a, &b)?;
+                self.charge_size(&v)?;
+                Ok(v)
             }
             Expr::Compare(first, rest) => {
                 let mut left = self.eval(first)?;

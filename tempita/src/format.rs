@@ -13,15 +13,11 @@ fn val_err(msg: impl std::fmt::Display) -> crate::Error {
 }
 
 /// A width or precision: digits, at most 1 000 000 (0 when empty).
-fn size_field(digits: &[char]) -> Result<usize> {
+fn size_field(digits: &str) -> Result<usize> {
     if digits.is_empty() {
         return Ok(0);
     }
-    let n: usize = digits
-        .iter()
-        .collect::<String>()
-        .parse()
-        .unwrap_or(usize::MAX);
+    let n: usize = digits.parse().unwrap_or(usize::MAX);
     if n > 1_000_000 {
         return Err(rt(ErrorKind::Overflow, "width or precision too large"));
     }
@@ -311,7 +307,7 @@ fn parse_spec(s: &str) -> Result<Spec> {
     while chars.get(i).is_some_and(char::is_ascii_digit) {
         i += 1;
     }
-    spec.width = size_field(&chars[start..i])?;
+    spec.width = size_field(&String::from_iter(&chars[start..i]))?;
     if chars.get(i) == Some(&',') {
         spec.comma = true;
         i += 1;
@@ -325,7 +321,7 @@ fn parse_spec(s: &str) -> Result<Spec> {
         if start == i {
             return Err(val_err("Format specifier missing precision"));
         }
-        spec.precision = Some(size_field(&chars[start..i])?);
+        spec.precision = Some(size_field(&String::from_iter(&chars[start..i]))?);
     }
     if let Some(&c) = chars.get(i) {
         spec.ty = Some(c);
@@ -347,60 +343,62 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
     let mut next = 0;
     let mut used_mapping = false;
     let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
+    // Byte offsets: every character the conversion syntax uses is ASCII,
+    // so each offset below stays on a character boundary, and the text
+    // between conversions is copied whole.
+    let b = text.as_bytes();
     let mut i = 0;
-    while i < chars.len() {
-        if chars[i] != '%' {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        i += 1;
+    while i < b.len() {
+        let Some(at) = text[i..].find('%') else {
+            out.push_str(&text[i..]);
+            break;
+        };
+        out.push_str(&text[i..i + at]);
+        i += at + 1;
         let mut key = None;
-        if chars.get(i) == Some(&'(') {
-            let end = chars[i..]
-                .iter()
-                .position(|c| *c == ')')
+        if b.get(i) == Some(&b'(') {
+            let end = text[i..]
+                .find(')')
                 .ok_or_else(|| val_err("incomplete format key"))?;
-            key = Some(chars[i + 1..i + end].iter().collect::<String>());
+            key = Some(&text[i + 1..i + end]);
             i += end + 1;
         }
         let mut spec = Spec {
             fill: ' ',
             ..Spec::default()
         };
-        while let Some(&c) = chars.get(i) {
+        while let Some(&c) = b.get(i) {
             match c {
-                '-' => spec.align = Some('<'),
-                '+' => spec.sign = '+',
-                ' ' => {
+                b'-' => spec.align = Some('<'),
+                b'+' => spec.sign = '+',
+                b' ' => {
                     if spec.sign != '+' {
                         spec.sign = ' ';
                     }
                 }
-                '0' => spec.zero = true,
-                '#' => spec.alt = true,
+                b'0' => spec.zero = true,
+                b'#' => spec.alt = true,
                 _ => break,
             }
             i += 1;
         }
         let start = i;
-        while chars.get(i).is_some_and(char::is_ascii_digit) {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
-        spec.width = size_field(&chars[start..i])?;
-        if chars.get(i) == Some(&'.') {
+        spec.width = size_field(&text[start..i])?;
+        if b.get(i) == Some(&b'.') {
             i += 1;
             let start = i;
-            while chars.get(i).is_some_and(char::is_ascii_digit) {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
                 i += 1;
             }
-            spec.precision = Some(size_field(&chars[start..i])?);
+            spec.precision = Some(size_field(&text[start..i])?);
         }
-        let Some(&ty) = chars.get(i) else {
+        let Some(ty) = text[i..].chars().next() else {
             return Err(val_err("incomplete format"));
         };
-        i += 1;
+        i += ty.len_utf8();
         if ty == '%' {
             out.push('%');
             continue;
@@ -409,7 +407,7 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
             Some(k) => {
                 used_mapping = true;
                 let m = mapping.ok_or_else(|| type_err("format requires a mapping"))?;
-                get_item(m, &Value::from(k.as_str()))?
+                get_item(m, &Value::from(*k))?
             }
             None => {
                 let v = positional

@@ -76,3 +76,55 @@ fn ordinary_templates_are_far_from_the_limits() {
             .starts_with("<tr><td>0</td>")
     );
 }
+
+/// Found by the fuzzer: a step per operation let a loop of a few steps a
+/// turn move megabytes a turn (a thousand turns of a 1 MB `%` ran for
+/// 10 s of a release build; a big text node in a loop wrote gigabytes).
+/// Text and items built or written now count too: a step per 16 bytes.
+#[test]
+fn big_values_in_a_loop_count_by_their_size() {
+    let limited = |src: &str| {
+        Template::builder(src)
+            .max_steps(100_000)
+            .build()
+            .unwrap()
+            .substitute(&Context::new().with("s", "x".repeat(1600)))
+    };
+    for src in [
+        // built: 1,000 turns of 1,600 bytes = 100,000 steps of text
+        "{{for i in range(1000)}}{{len(s + '')}}{{endfor}}",
+        "{{for i in range(1000)}}{{len(s % ())}}{{endfor}}",
+        "{{for i in range(1000)}}{{len(s.upper())}}{{endfor}}",
+        "{{for i in range(1000)}}{{len(s[1:])}}{{endfor}}",
+        "{{for i in range(1000)}}{{len([0] * 100)}}{{endfor}}",
+        // written
+        "{{for i in range(1000)}}{{s}}{{endfor}}",
+        &format!(
+            "{{{{for i in range(1000)}}}}{}{{{{endfor}}}}",
+            "y".repeat(1600)
+        ),
+    ] {
+        let err = limited(src).expect_err(src);
+        assert_eq!(err.kind(), ErrorKind::Overflow, "{src}: {err}");
+        assert!(err.to_string().contains("more than 100000 steps"), "{err}");
+    }
+    // A tenth of the turns is within the limit.
+    let out = limited("{{for i in range(100)}}{{s}}{{endfor}}").unwrap();
+    assert_eq!(out.len(), 160_000);
+}
+
+/// The fuzzer's input: a 1 MB string through `%`, which copied the text a
+/// character at a time (100 ms of the fuzz build); it is copied whole
+/// between conversions now, and its seed stays in the fuzz corpus.
+#[test]
+fn percent_formatting_of_a_big_string() {
+    let t = Template::new("{{len('x' * 1000000 % ())}} {{'x' * 1000000 % 0}}").unwrap();
+    let err = render_err(&t);
+    assert!(
+        err.to_string()
+            .contains("not all arguments converted during string formatting"),
+        "{err}"
+    );
+    let t = Template::new("{{len(('é' * 300000 + '%s') % 'ü')}}").unwrap();
+    assert_eq!(t.substitute(&Context::new()).unwrap(), "300001");
+}
