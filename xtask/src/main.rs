@@ -70,6 +70,11 @@ enum Command {
         /// ends first.
         #[arg(long)]
         runs: Option<u64>,
+        /// cargo fuzz's sanitizer: `none` runs safe Rust several times
+        /// faster, for long runs; AddressSanitizer also checks the unsafe
+        /// code of dependencies.
+        #[arg(long, default_value = "address", value_parser = ["address", "leak", "memory", "thread", "none"])]
+        sanitizer: String,
     },
     /// Load and fault scenarios against the release `paster` on 127.0.0.1
     /// (idle, slow, sigterm, faults, mixed); fails when a check fails.
@@ -112,10 +117,12 @@ fn main() -> ExitCode {
             target,
             seconds,
             runs,
+            sanitizer,
         } => xtask::fuzz::run(
             &root,
             target.as_deref(),
             xtask::fuzz::Budget::new(seconds, runs),
+            &sanitizer,
         ),
         Command::Load {
             scenario,

@@ -158,16 +158,34 @@ impl Site {
 #[derive(Debug)]
 pub struct Server {
     child: Child,
+    /// The `paster` process: the child, or the process below it when the
+    /// child is the wrapper of [`WRAP`].
+    pid: u32,
     /// Where it listens.
     pub addr: SocketAddr,
     log: PathBuf,
 }
 
+/// The environment variable naming a command the server runs under, such
+/// as `heaptrack -o /tmp/paster` for a heap profile of a run; the harness
+/// then samples and signals the `paster` process below it.
+pub const WRAP: &str = "PASTE_LOAD_WRAP";
+
 impl Server {
     /// Starts `paster serve CONFIG` and waits until it accepts.
     pub fn start(paster: &Path, config: &Path, port: u16) -> Result<Self> {
         let log = config.with_extension("log");
-        let child = Command::new(paster)
+        let wrap = std::env::var(WRAP).unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut c = Command::new(program);
+                c.args(words).arg(paster);
+                c
+            }
+            None => Command::new(paster),
+        };
+        let child = command
             .arg("serve")
             .arg(config)
             .env("RUST_LOG", "warn")
@@ -177,7 +195,13 @@ impl Server {
             .spawn()
             .with_context(|| format!("starting {}", paster.display()))?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut server = Self { child, addr, log };
+        let pid = child.id();
+        let mut server = Self {
+            child,
+            pid,
+            addr,
+            log,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(addr).is_err() {
             if let Some(status) = server.child.try_wait()? {
@@ -194,12 +218,16 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        if !wrap.trim().is_empty() {
+            server.pid = stats::descendant_named(pid, "paster")
+                .with_context(|| format!("no paster process below {WRAP}={wrap:?}"))?;
+        }
         Ok(server)
     }
 
-    /// Its process id.
+    /// The process id of `paster`.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.pid
     }
 
     /// Its resources now.
@@ -236,10 +264,12 @@ impl Server {
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
-    /// Stops it (SIGTERM, then SIGKILL after 10 s).
+    /// Stops it (SIGTERM, then SIGKILL after 10 s, or after 10 min for a
+    /// wrapper still writing what it recorded).
     pub fn stop(mut self) {
         let _ = self.sigterm();
-        if !matches!(self.wait_exit(Duration::from_secs(10)), Ok(Some(_))) {
+        let within = if self.pid == self.child.id() { 10 } else { 600 };
+        if !matches!(self.wait_exit(Duration::from_secs(within)), Ok(Some(_))) {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
@@ -249,6 +279,12 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
+            let below = i32::try_from(self.pid)
+                .ok()
+                .and_then(rustix::process::Pid::from_raw);
+            if let (true, Some(pid)) = (self.pid != self.child.id(), below) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
             let _ = self.child.kill();
             let _ = self.child.wait();
         }

@@ -98,6 +98,19 @@ pub fn children(pid: u32) -> Vec<(u32, char)> {
         .collect()
 }
 
+/// The first process below `pid` (at any depth) whose command name is
+/// `name`.
+pub fn descendant_named(pid: u32, name: &str) -> Option<u32> {
+    children(pid).into_iter().find_map(|(child, _)| {
+        let comm = std::fs::read_to_string(format!("/proc/{child}/comm")).ok()?;
+        if comm.trim_end() == name {
+            Some(child)
+        } else {
+            descendant_named(child, name)
+        }
+    })
+}
+
 /// The state and parent pid of a `/proc/PID/stat` line (the command name
 /// in parentheses may hold spaces and parentheses itself).
 pub fn stat_state_ppid(stat: &str) -> Option<(char, u32)> {
