@@ -1203,6 +1203,10 @@ pub(crate) fn check_size(n: usize) -> Result<usize> {
 }
 
 fn repeat(items: &[Value], n: i64) -> Result<Vec<Value>> {
+    if items.is_empty() {
+        // `() * 10**17` is empty at once, not after 10**17 turns.
+        return Ok(Vec::new());
+    }
     let n = usize::try_from(n).unwrap_or(0);
     let mut out = Vec::with_capacity(check_size(items.len().saturating_mul(n))?);
     for _ in 0..n {

@@ -128,3 +128,24 @@ fn percent_formatting_of_a_big_string() {
     let t = Template::new("{{len(('é' * 300000 + '%s') % 'ü')}}").unwrap();
     assert_eq!(t.substitute(&Context::new()).unwrap(), "300001");
 }
+
+/// Found by the fuzzer: an empty list or tuple repeated a huge number of
+/// times passed the size check (0 items) and then looped that many times
+/// (`{{()*17*177777777777777777}}` never ended).
+#[test]
+fn an_empty_sequence_repeats_at_once() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let src =
+            "{{() * 17 * 177777777777777777}}|{{[] * 9000000000000000000}}|{{len(() * 10**18)}}";
+        let out = Template::new(src)
+            .unwrap()
+            .substitute(&Context::new())
+            .unwrap();
+        let _ = tx.send(out);
+    });
+    let out = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("an empty repetition still running after 20 s");
+    assert_eq!(out, "()|[]|0");
+}
