@@ -239,7 +239,7 @@ impl TemplateBuilder {
     }
 
     /// The most work one rendering may do, in steps (a node, an
-    /// expression, a loop turn, an item of a `range` or of a list built,
+    /// expression, an item iterated, of a `range` or of a list built,
     /// 16 bytes of text built or written): past it, rendering
     /// fails with an `OverflowError`, so that no template runs for ever.
     /// The default, 10 000 000, is about a second of CPU time; an

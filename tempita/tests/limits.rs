@@ -149,3 +149,28 @@ fn an_empty_sequence_repeats_at_once() {
         .expect("an empty repetition still running after 20 s");
     assert_eq!(out, "()|[]|0");
 }
+
+/// Found by the fuzzer: `f(*s)` with a 600 KB string made 600,000
+/// arguments on one step, and a comprehension's turns were not counted.
+/// Every iteration now counts a step per item (a string's, per byte),
+/// before the items are made.
+#[test]
+fn iterating_counts_every_item() {
+    let context = Context::new()
+        .with("s", "x".repeat(200_000))
+        .with("l", vec![1; 200]);
+    for src in [
+        "{{max(*s)}}",
+        "{{for i in range(1000)}}{{max(*l)}}{{endfor}}",
+        "{{len([c for c in s])}}",
+        "{{for i in range(1000)}}{{len([x for x in l])}}{{endfor}}",
+        "{{for c in s}}{{endfor}}",
+    ] {
+        let t = Template::builder(src).max_steps(100_000).build().unwrap();
+        let err = t.substitute(&context).expect_err(src);
+        assert!(
+            err.to_string().contains("more than 100000 steps"),
+            "{src}: {err}"
+        );
+    }
+}
