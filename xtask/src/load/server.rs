@@ -167,8 +167,10 @@ pub struct Server {
 }
 
 /// The environment variable naming a command the server runs under, such
-/// as `heaptrack -o /tmp/paster` for a heap profile of a run; the harness
-/// then samples and signals the `paster` process below it.
+/// as `heaptrack -o /tmp/paster` for a heap profile of a run or `env
+/// LD_PRELOAD=…` for another allocator; the harness then samples and
+/// signals the `paster` process, whether the wrapper execs it or starts it
+/// as a child.
 pub const WRAP: &str = "PASTE_LOAD_WRAP";
 
 impl Server {
@@ -219,7 +221,7 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         }
         if !wrap.trim().is_empty() {
-            server.pid = stats::descendant_named(pid, "paster")
+            server.pid = stats::process_named(pid, "paster")
                 .with_context(|| format!("no paster process below {WRAP}={wrap:?}"))?;
         }
         Ok(server)

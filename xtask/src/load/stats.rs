@@ -98,17 +98,17 @@ pub fn children(pid: u32) -> Vec<(u32, char)> {
         .collect()
 }
 
-/// The first process below `pid` (at any depth) whose command name is
-/// `name`.
-pub fn descendant_named(pid: u32, name: &str) -> Option<u32> {
-    children(pid).into_iter().find_map(|(child, _)| {
-        let comm = std::fs::read_to_string(format!("/proc/{child}/comm")).ok()?;
-        if comm.trim_end() == name {
-            Some(child)
-        } else {
-            descendant_named(child, name)
-        }
-    })
+/// `pid` itself, or the first process below it (at any depth), whose
+/// command name is `name`: a wrapper such as `env` execs the program, one
+/// such as `heaptrack` starts it as a child.
+pub fn process_named(pid: u32, name: &str) -> Option<u32> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    if comm.trim_end() == name {
+        return Some(pid);
+    }
+    children(pid)
+        .into_iter()
+        .find_map(|(child, _)| process_named(child, name))
 }
 
 /// The state and parent pid of a `/proc/PID/stat` line (the command name
@@ -138,6 +138,21 @@ mod tests {
             (Duration::from_millis(7), Duration::from_millis(7))
         );
         assert!(Latency::of(&[]).is_none());
+    }
+
+    #[test]
+    fn finds_a_process_by_name_itself_or_below() {
+        let me = std::process::id();
+        let comm = std::fs::read_to_string(format!("/proc/{me}/comm")).unwrap();
+        assert_eq!(process_named(me, comm.trim_end()), Some(me));
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        assert_eq!(process_named(me, "sleep"), Some(child.id()));
+        assert_eq!(process_named(me, "no-such-program"), None);
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     #[test]
