@@ -12,14 +12,25 @@ fn val_err(msg: impl std::fmt::Display) -> crate::Error {
     rt(ErrorKind::Value, msg)
 }
 
-/// A width or precision: digits, at most 1 000 000 (0 when empty).
-fn size_field(digits: &str) -> Result<usize> {
+/// A width: digits, at most 1 000 000 (0 when empty).
+fn width_field(digits: &str) -> Result<usize> {
+    size_field(digits, 1_000_000, "width too large (at most 1000000)")
+}
+
+/// A precision: digits, at most 10 000 (0 when empty). Rust's float
+/// formatting panics a little under 65 536 digits (`{:.65535e}` asks for
+/// one more), and no page needs more than a few dozen.
+fn precision_field(digits: &str) -> Result<usize> {
+    size_field(digits, 10_000, "precision too large (at most 10000)")
+}
+
+fn size_field(digits: &str, max: usize, too_large: &str) -> Result<usize> {
     if digits.is_empty() {
         return Ok(0);
     }
     let n: usize = digits.parse().unwrap_or(usize::MAX);
-    if n > 1_000_000 {
-        return Err(rt(ErrorKind::Overflow, "width or precision too large"));
+    if n > max {
+        return Err(rt(ErrorKind::Overflow, too_large));
     }
     Ok(n)
 }
@@ -307,7 +318,7 @@ fn parse_spec(s: &str) -> Result<Spec> {
     while chars.get(i).is_some_and(char::is_ascii_digit) {
         i += 1;
     }
-    spec.width = size_field(&String::from_iter(&chars[start..i]))?;
+    spec.width = width_field(&String::from_iter(&chars[start..i]))?;
     if chars.get(i) == Some(&',') {
         spec.comma = true;
         i += 1;
@@ -321,7 +332,7 @@ fn parse_spec(s: &str) -> Result<Spec> {
         if start == i {
             return Err(val_err("Format specifier missing precision"));
         }
-        spec.precision = Some(size_field(&String::from_iter(&chars[start..i]))?);
+        spec.precision = Some(precision_field(&String::from_iter(&chars[start..i]))?);
     }
     if let Some(&c) = chars.get(i) {
         spec.ty = Some(c);
@@ -386,14 +397,14 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
         while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
-        spec.width = size_field(&text[start..i])?;
+        spec.width = width_field(&text[start..i])?;
         if b.get(i) == Some(&b'.') {
             i += 1;
             let start = i;
             while b.get(i).is_some_and(u8::is_ascii_digit) {
                 i += 1;
             }
-            spec.precision = Some(size_field(&text[start..i])?);
+            spec.precision = Some(precision_field(&text[start..i])?);
         }
         let Some(ty) = text[i..].chars().next() else {
             return Err(val_err("incomplete format"));

@@ -174,3 +174,35 @@ fn iterating_counts_every_item() {
         );
     }
 }
+
+/// Found by the fuzzer: `'%.122541f' % 1` panicked inside Rust's
+/// formatting (which takes a precision below 65,536); precisions are now
+/// at most 10,000, an OverflowError past it.
+#[test]
+fn a_huge_precision_is_an_error_not_a_panic() {
+    for ty in ['e', 'E', 'f', 'F', 'g', 'G'] {
+        for src in [
+            format!("{{{{'%.122541{ty}' % 1}}}}"),
+            format!("{{{{'%.65535{ty}' % 0.0001}}}}"),
+            format!("{{{{'{{:.10001{ty}}}'.format(1.5)}}}}"),
+        ] {
+            let err = render_err(&Template::new(&src).unwrap());
+            assert_eq!(err.kind(), ErrorKind::Overflow, "{src}: {err}");
+            assert!(err.to_string().contains("precision too large"), "{err}");
+        }
+        for src in [
+            format!("{{{{len('%.10000{ty}' % 0.0001)}}}}"),
+            format!("{{{{len('%#.10000{ty}' % 1e300)}}}}"),
+            format!("{{{{len('{{:.10000{ty}}}'.format(-1e-300))}}}}"),
+        ] {
+            let out = Template::new(&src)
+                .unwrap()
+                .substitute(&Context::new())
+                .unwrap_or_else(|e| panic!("{src}: {e}"));
+            // 'g' drops trailing zeros: 0.0001 has 68 characters in full.
+            assert!(out.parse::<usize>().unwrap() >= 68, "{src}: {out}");
+        }
+    }
+    let t = Template::new("{{'{:.10000%}'.format(0.5)}}").unwrap();
+    assert!(t.substitute(&Context::new()).unwrap().ends_with("0%"));
+}
