@@ -2,16 +2,16 @@
 //! through, debug pages escape what they show and never show credentials;
 //! a panic in a streamed body is logged and cuts the response short.
 
-mod compress_support;
+mod server_support;
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 
-use compress_support::{Conn, start};
 use paste_core::http::{HeaderValue, StatusCode, header};
 use paste_core::{App, Body, Error, Request, Response, app_fn};
 use paste_middleware::error_catcher::ErrorCatcher;
+use server_support::{Conn, start};
 use tokio::sync::mpsc;
 
 fn failing() -> impl App {

@@ -1,13 +1,13 @@
 //! FilterApp: which responses are filtered, decoding and re-encoding
 //! (charset, gzip), the headers fixed, and the size limit.
 
-mod compress_support;
+mod server_support;
 
-use compress_support::gunzip;
 use paste_core::http::{HeaderName, HeaderValue, StatusCode};
 use paste_core::{App, Body, Request, Response, app_fn};
 use paste_middleware::filter::{BodyFilter, FilterApp};
 use paste_middleware::gzip::Gzip;
+use server_support::gunzip;
 
 struct Shout;
 

@@ -1,15 +1,15 @@
 //! Gzip: negotiation, the responses it leaves alone, the headers it fixes,
 //! and streaming over a real socket.
 
-mod compress_support;
+mod server_support;
 
 use std::io::Write;
 use std::sync::Mutex;
 
-use compress_support::{Conn, channel_body, gunzip, request, start};
 use paste_core::http::{HeaderValue, StatusCode, header};
 use paste_core::{App, Body, Request, Response, app_fn};
 use paste_middleware::gzip::Gzip;
+use server_support::{Conn, channel_body, gunzip, request, start};
 
 const TEXT: &str = "Hello, compressible world! ";
 

@@ -1,13 +1,13 @@
 //! Lint: each violation, with its exact message; valid responses pass.
 
-mod compress_support;
+mod server_support;
 
 use std::sync::Mutex;
 
-use compress_support::channel_body;
 use paste_core::http::{HeaderName, HeaderValue, StatusCode};
 use paste_core::{App, Body, Error, Request, Response, app_fn};
 use paste_middleware::lint::Lint;
+use server_support::channel_body;
 
 /// A response built by `make` for each call.
 fn respond(make: impl Fn() -> Response + Send + Sync + 'static) -> Lint<impl App> {

@@ -1,15 +1,15 @@
 //! TransLogger: the combined-format line, written when the body ends, with
 //! the real byte count, escaping, and the abort cases; over a real socket.
 
-mod compress_support;
+mod server_support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use compress_support::{Conn, channel_body, request, start};
 use paste_core::http::StatusCode;
 use paste_core::{App, Body, ConnectionInfo, Error, Request, RequestExt, Response, app_fn};
 use paste_middleware::translogger::{LogRecord, Outcome, TransLogger, WriteSink};
+use server_support::{Conn, channel_body, request, start};
 
 type Lines = Arc<Mutex<Vec<LogRecord>>>;
 

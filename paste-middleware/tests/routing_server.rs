@@ -1,6 +1,8 @@
 //! A whole routing stack served by paste-server on a real socket, talked
 //! to with raw HTTP so that nothing normalises the request on the way.
 
+mod server_support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -12,28 +14,9 @@ use paste_middleware::recursive::{Recursive, forward};
 use paste_middleware::static_files::StaticDir;
 use paste_middleware::test_app::TestApp;
 use paste_middleware::urlmap::UrlMap;
-use paste_server::{Handle, Server};
+use server_support::start;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-struct Running {
-    addr: SocketAddr,
-    handle: Handle,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.handle.shutdown();
-    }
-}
-
-fn start(app: impl App) -> Running {
-    let server = Server::bind("127.0.0.1:0").unwrap().handle_signals(false);
-    let addr = server.local_addr().unwrap();
-    let handle = server.handle();
-    tokio::spawn(server.serve(app));
-    Running { addr, handle }
-}
 
 struct Answer {
     status: u16,

@@ -3,6 +3,8 @@
 //! raw HTTP where the request line matters, so that no client library
 //! cleans the attack up before it arrives.
 
+mod server_support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -14,31 +16,12 @@ use paste_middleware::auth::tkt::{AuthTicket, AuthTktMiddleware, TktDigest};
 use paste_middleware::session::{MemoryStore, Session, SessionMiddleware};
 use paste_middleware::static_files::StaticDir;
 use paste_middleware::urlmap::UrlMap;
-use paste_server::{Handle, Server};
+use server_support::start;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use webob::cookies::Signer;
 
 const SECRET_TEXT: &str = "TOP-SECRET-CONTENT-OUTSIDE-THE-ROOT";
-
-struct Running {
-    addr: SocketAddr,
-    handle: Handle,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.handle.shutdown();
-    }
-}
-
-fn start(app: impl App) -> Running {
-    let server = Server::bind("127.0.0.1:0").unwrap().handle_signals(false);
-    let addr = server.local_addr().unwrap();
-    let handle = server.handle();
-    tokio::spawn(server.serve(app));
-    Running { addr, handle }
-}
 
 /// Status, head and body of the answer to `raw`, read to the close.
 async fn send(addr: SocketAddr, raw: &str) -> (u16, String, String) {

@@ -41,10 +41,16 @@ impl Drop for Running {
 
 /// Serves `app` on 127.0.0.1:0.
 pub(crate) fn start<A: App>(app: A) -> Running {
+    start_at(|_| app)
+}
+
+/// Serves on 127.0.0.1:0 the app `make` returns for the address it will
+/// have (a backend whose answers name itself).
+pub(crate) fn start_at<A: App>(make: impl FnOnce(SocketAddr) -> A) -> Running {
     let server = Server::bind("127.0.0.1:0").unwrap().handle_signals(false);
     let addr = server.local_addr().unwrap();
     let handle = server.handle();
-    tokio::spawn(server.serve(app));
+    tokio::spawn(server.serve(make(addr)));
     Running { addr, handle }
 }
 

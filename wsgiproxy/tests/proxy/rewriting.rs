@@ -30,16 +30,9 @@ fn redirecting(own: String) -> impl paste_core::App {
     })
 }
 
-/// A backend on a port known before it starts: the redirects name it.
+/// A backend whose redirects name its own address.
 fn start_redirecting() -> Running {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = paste_server::Server::from_tcp(listener)
-        .unwrap()
-        .handle_signals(false);
-    let handle = server.handle();
-    tokio::spawn(server.serve(redirecting(addr.to_string())));
-    Running { addr, handle }
+    start_at(|addr| redirecting(addr.to_string()))
 }
 
 #[tokio::test]

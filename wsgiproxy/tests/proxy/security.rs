@@ -108,14 +108,8 @@ async fn open_redirect_location_rewriting_never_makes_an_off_site_location() {
         ("/base", "//{own}/base//evil.com/x"),
         ("/base", "/base//evil.com/x"),
     ] {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = paste_server::Server::from_tcp(listener)
-            .unwrap()
-            .handle_signals(false);
-        let handle = server.handle();
-        tokio::spawn(server.serve(redirecting(addr.to_string(), location)));
-        let _backend = Running { addr, handle };
+        let backend = start_at(|addr| redirecting(addr.to_string(), location));
+        let addr = backend.addr;
         let front = start(HostProxy::new(&format!("http://{addr}{base}")).unwrap());
         let response = raw_exchange(
             front.addr,

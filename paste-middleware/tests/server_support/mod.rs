@@ -1,5 +1,5 @@
 //! A server on 127.0.0.1:0 and a tiny raw HTTP/1.1 client, shared by the
-//! `compress_*` tests.
+//! tests that talk to a real server.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -12,17 +12,19 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
-/// A server running in the background of a test.
+/// A server running in the background of a test; shut down when dropped.
 pub struct Running {
     pub addr: SocketAddr,
     handle: Handle,
-    task: JoinHandle<std::io::Result<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl Running {
-    pub async fn stop(self) {
+    /// Shuts the server down and waits until `serve` has returned.
+    pub async fn stop(mut self) {
         self.handle.shutdown();
-        tokio::time::timeout(Duration::from_secs(10), self.task)
+        let task = self.task.take().expect("stopped once");
+        tokio::time::timeout(Duration::from_secs(10), task)
             .await
             .expect("the server stops")
             .unwrap()
@@ -30,11 +32,17 @@ impl Running {
     }
 }
 
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+    }
+}
+
 pub fn start<A: App>(app: A) -> Running {
     let server = Server::bind("127.0.0.1:0").unwrap().handle_signals(false);
     let addr = server.local_addr().unwrap();
     let handle = server.handle();
-    let task = tokio::spawn(server.serve(app));
+    let task = Some(tokio::spawn(server.serve(app)));
     Running { addr, handle, task }
 }
 
