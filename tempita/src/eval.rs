@@ -181,18 +181,27 @@ impl State {
         Ok(())
     }
 
-    /// Counts the work of a value just built or written: a step per item
-    /// of a list, tuple or dict and per 16 bytes of text. One step per
-    /// operation would let a few steps move megabytes
+    /// Counts `n` steps of work, `n` the length of something.
+    fn charge_len(&mut self, n: usize) -> Result<()> {
+        self.charge(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
+    /// Counts the work of text built or written: a step per 16 bytes.
+    fn charge_text(&mut self, text: &str) -> Result<()> {
+        self.charge_len(text.len() / BYTES_PER_STEP)
+    }
+
+    /// Counts the work of a value just built: a step per item of a list,
+    /// tuple or dict and per 16 bytes of text. One step per operation
+    /// would let a few steps move megabytes
     /// (`{{for i in range(1000)}}{{s * 1000000 % ()}}{{endfor}}`).
     fn charge_size(&mut self, v: &Value) -> Result<()> {
-        let n = match &v.0 {
-            Repr::Str(s) | Repr::Markup(s) => s.len() / BYTES_PER_STEP,
-            Repr::List(items) | Repr::Tuple(items) => items.len(),
-            Repr::Dict(d) => d.entries.len(),
-            _ => 0,
-        };
-        self.charge(u64::try_from(n).unwrap_or(u64::MAX))
+        match &v.0 {
+            Repr::Str(s) | Repr::Markup(s) => self.charge_text(s),
+            Repr::List(items) | Repr::Tuple(items) => self.charge_len(items.len()),
+            Repr::Dict(d) => self.charge_len(d.entries.len()),
+            _ => Ok(()),
+        }
     }
 
     fn frame(&self) -> &Frame {
@@ -306,7 +315,7 @@ impl State {
             match node {
                 Node::Text(t) => {
                     out.push_str(t);
-                    self.charge(u64::try_from(t.len() / BYTES_PER_STEP).unwrap_or(u64::MAX))?;
+                    self.charge_text(t)?;
                 }
                 Node::Expr { pos, expr, filters } => {
                     self.expr_node(expr, filters, out)
@@ -392,8 +401,7 @@ impl State {
         let html = self.frame().template.html;
         let before = out.len();
         self.write_value(&v, html, out)?;
-        let written = out.len() - before;
-        self.charge(u64::try_from(written / BYTES_PER_STEP).unwrap_or(u64::MAX))
+        self.charge_len((out.len() - before) / BYTES_PER_STEP)
     }
 
     fn write_value(&mut self, v: &Value, html: bool, out: &mut String) -> Result<()> {
@@ -533,23 +541,22 @@ impl State {
     /// they are made (a string's, as many as its bytes): `f(*s)` with a
     /// 600 KB `s` made 600,000 arguments on one step.
     pub(crate) fn iterate(&mut self, v: &Value) -> Result<Arc<Vec<Value>>> {
-        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         Ok(match &v.0 {
             Repr::List(l) | Repr::Tuple(l) => {
-                self.charge(count(l.len()))?;
+                self.charge_len(l.len())?;
                 l.clone()
             }
             Repr::Str(s) | Repr::Markup(s) => {
-                self.charge(count(s.len()))?;
+                self.charge_len(s.len())?;
                 Arc::new(s.chars().map(|c| Value::from(c.to_string())).collect())
             }
             Repr::Dict(d) => {
-                self.charge(count(d.entries.len()))?;
+                self.charge_len(d.entries.len())?;
                 Arc::new(d.entries.iter().map(|(k, _)| k.clone()).collect())
             }
             Repr::Object(o) => match o.iterate() {
                 Some(items) => {
-                    self.charge(count(items.len()))?;
+                    self.charge_len(items.len())?;
                     Arc::new(items)
                 }
                 None => return Err(type_err(format!("'{}' object is not iterable", o.repr()))),

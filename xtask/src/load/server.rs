@@ -239,9 +239,13 @@ impl Server {
 
     /// Sends SIGTERM.
     pub fn sigterm(&self) -> Result<()> {
-        let pid =
-            rustix::process::Pid::from_raw(i32::try_from(self.pid())?).context("a pid of 0")?;
-        rustix::process::kill_process(pid, rustix::process::Signal::TERM)?;
+        self.signal(rustix::process::Signal::TERM)
+    }
+
+    /// Sends `signal` to the `paster` process.
+    fn signal(&self, signal: rustix::process::Signal) -> Result<()> {
+        let pid = rustix::process::Pid::from_raw(i32::try_from(self.pid)?).context("a pid of 0")?;
+        rustix::process::kill_process(pid, signal)?;
         Ok(())
     }
 
@@ -281,11 +285,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
-            let below = i32::try_from(self.pid)
-                .ok()
-                .and_then(rustix::process::Pid::from_raw);
-            if let (true, Some(pid)) = (self.pid != self.child.id(), below) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            if self.pid != self.child.id() {
+                // The paster below a wrapper.
+                let _ = self.signal(rustix::process::Signal::KILL);
             }
             let _ = self.child.kill();
             let _ = self.child.wait();
