@@ -4,7 +4,6 @@
 mod server_support;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use paste_core::http::StatusCode;
 use paste_core::{App, BoxApp, Error, Request, RequestExt, Response, app_fn};
@@ -14,9 +13,7 @@ use paste_middleware::recursive::{Recursive, forward};
 use paste_middleware::static_files::StaticDir;
 use paste_middleware::test_app::TestApp;
 use paste_middleware::urlmap::UrlMap;
-use server_support::start;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use server_support::{raw_exchange, start};
 
 struct Answer {
     status: u16,
@@ -38,33 +35,12 @@ impl Answer {
 
 /// Sends `raw` as is and reads the answer to the end of the connection.
 async fn send(addr: SocketAddr, raw: &str) -> Answer {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(raw.as_bytes()).await.unwrap();
-    let mut bytes = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut bytes))
-        .await
-        .expect("the server answers")
-        .unwrap();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let (status, head, body) = raw_exchange(addr, raw).await;
     let chunked = head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked");
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Answer {
-        status,
-        head: head.to_owned(),
-        body,
-    }
+    let body = if chunked { dechunk(&body) } else { body };
+    Answer { status, head, body }
 }
 
 fn dechunk(mut rest: &str) -> String {

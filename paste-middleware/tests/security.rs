@@ -16,31 +16,10 @@ use paste_middleware::auth::tkt::{AuthTicket, AuthTktMiddleware, TktDigest};
 use paste_middleware::session::{MemoryStore, Session, SessionMiddleware};
 use paste_middleware::static_files::StaticDir;
 use paste_middleware::urlmap::UrlMap;
-use server_support::start;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use server_support::{raw_exchange as send, start};
 use webob::cookies::Signer;
 
 const SECRET_TEXT: &str = "TOP-SECRET-CONTENT-OUTSIDE-THE-ROOT";
-
-/// Status, head and body of the answer to `raw`, read to the close.
-async fn send(addr: SocketAddr, raw: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(raw.as_bytes()).await.unwrap();
-    let mut bytes = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut bytes))
-        .await
-        .expect("the server answers")
-        .unwrap();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_owned(), body.to_owned())
-}
 
 async fn get_raw(addr: SocketAddr, target: &str, extra: &str) -> (u16, String, String) {
     send(

@@ -146,6 +146,27 @@ impl Conn {
     }
 }
 
+/// Sends `raw` as is on a new connection and reads to the end of the
+/// connection: the status (0 when there is none), the head and the body
+/// as they came.
+pub async fn raw_exchange(addr: SocketAddr, raw: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(raw.as_bytes()).await.unwrap();
+    let mut bytes = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut bytes))
+        .await
+        .expect("the server answers")
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
 /// Sends `request` on a new connection and reads the response.
 pub async fn request(addr: SocketAddr, request: &str) -> (Head, Vec<u8>) {
     let mut conn = Conn::open(addr).await;
