@@ -1139,65 +1139,101 @@ pub(crate) fn get_item(obj: &Value, key: &Value) -> Result<Value> {
     }
 }
 
-fn slice_indices(len: usize, [start, stop, step]: [Option<i64>; 3]) -> Result<Vec<usize>> {
-    let step = step.unwrap_or(1);
-    if step == 0 {
-        return Err(rt(ErrorKind::Value, "slice step cannot be zero"));
-    }
-    let len = i64::try_from(len).unwrap_or(i64::MAX);
-    let clamp = |v: Option<i64>, default: i64, lo: i64, hi: i64| match v {
-        None => default,
-        Some(v) if v < 0 => (v + len).clamp(lo, hi),
-        Some(v) => v.clamp(lo, hi),
-    };
-    let mut out = Vec::new();
-    if step > 0 {
-        let (mut i, stop) = (clamp(start, 0, 0, len), clamp(stop, len, 0, len));
-        while i < stop {
-            out.push(usize::try_from(i).unwrap_or(0));
-            let Some(n) = i.checked_add(step) else { break };
-            i = n;
+/// The positions a slice `[start:stop:step]` of a sequence of `len` items
+/// takes, in order, with Python's clamping of out-of-range bounds.
+struct SliceIndices {
+    next: i64,
+    stop: i64,
+    step: i64,
+}
+
+impl SliceIndices {
+    fn new(len: usize, [start, stop, step]: [Option<i64>; 3]) -> Result<Self> {
+        let step = step.unwrap_or(1);
+        if step == 0 {
+            return Err(rt(ErrorKind::Value, "slice step cannot be zero"));
         }
-    } else {
-        let (mut i, stop) = (
-            clamp(start, len - 1, -1, len - 1),
-            clamp(stop, -1, -1, len - 1),
-        );
-        while i > stop {
-            out.push(usize::try_from(i).unwrap_or(0));
-            let Some(n) = i.checked_add(step) else { break };
-            i = n;
-        }
+        let len = i64::try_from(len).unwrap_or(i64::MAX);
+        let clamp = |v: Option<i64>, default: i64, lo: i64, hi: i64| match v {
+            None => default,
+            Some(v) if v < 0 => v.saturating_add(len).clamp(lo, hi),
+            Some(v) => v.clamp(lo, hi),
+        };
+        let (next, stop) = if step > 0 {
+            (clamp(start, 0, 0, len), clamp(stop, len, 0, len))
+        } else {
+            (
+                clamp(start, len - 1, -1, len - 1),
+                clamp(stop, -1, -1, len - 1),
+            )
+        };
+        Ok(Self { next, stop, step })
     }
-    Ok(out)
+}
+
+impl Iterator for SliceIndices {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let more = if self.step > 0 {
+            self.next < self.stop
+        } else {
+            self.next > self.stop
+        };
+        if !more {
+            return None;
+        }
+        let i = usize::try_from(self.next).ok()?;
+        // Past the end of i64 there is nothing left to take.
+        self.next = self.next.checked_add(self.step).unwrap_or(self.stop);
+        Some(i)
+    }
 }
 
 fn slice(obj: &Value, bounds: [Option<i64>; 3]) -> Result<Value> {
     match &obj.0 {
         Repr::List(l) => Ok(Value::list(
-            slice_indices(l.len(), bounds)?
-                .into_iter()
+            SliceIndices::new(l.len(), bounds)?
                 .map(|i| l[i].clone())
                 .collect(),
         )),
         Repr::Tuple(l) => Ok(Value::tuple(
-            slice_indices(l.len(), bounds)?
-                .into_iter()
-                .map(|i| l[i].clone()),
+            SliceIndices::new(l.len(), bounds)?.map(|i| l[i].clone()),
         )),
-        Repr::Str(s) | Repr::Markup(s) => {
-            let chars: Vec<char> = s.chars().collect();
-            let out: String = slice_indices(chars.len(), bounds)?
-                .into_iter()
-                .map(|i| chars[i])
-                .collect();
-            Ok(out.into())
-        }
+        Repr::Str(s) | Repr::Markup(s) => Ok(slice_str(s, bounds)?.into()),
         _ => Err(type_err(format!(
             "'{}' object is not subscriptable",
             obj.type_name()
         ))),
     }
+}
+
+/// A slice of a string, counted in characters as Python does.
+fn slice_str(s: &str, bounds: [Option<i64>; 3]) -> Result<String> {
+    let ascii = s.is_ascii();
+    let len = if ascii { s.len() } else { s.chars().count() };
+    let indices = SliceIndices::new(len, bounds)?;
+    if indices.step == 1 {
+        // A run of characters: one copy of the bytes between two offsets.
+        let start = usize::try_from(indices.next).unwrap_or(0);
+        let stop = usize::try_from(indices.stop).unwrap_or(0).max(start);
+        if ascii {
+            return Ok(s[start..stop].to_owned());
+        }
+        let mut offsets = s.char_indices().map(|(i, _)| i).chain([s.len()]);
+        let from = offsets.nth(start).unwrap_or(s.len());
+        let to = match stop - start {
+            0 => from,
+            n => offsets.nth(n - 1).unwrap_or(s.len()),
+        };
+        return Ok(s[from..to].to_owned());
+    }
+    if ascii {
+        let bytes = s.as_bytes();
+        return Ok(indices.map(|i| char::from(bytes[i])).collect());
+    }
+    let chars: Vec<char> = s.chars().collect();
+    Ok(indices.map(|i| chars[i]).collect())
 }
 
 fn unsupported(op: &str, a: &Value, b: &Value) -> Error {

@@ -580,32 +580,72 @@ impl Num {
 /// Python's `repr()` of a str: single quotes unless the text holds a single
 /// quote and no double quote.
 pub(crate) fn write_str_repr(s: &str, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // The bytes where a scan must look closer: C0 controls, DEL, the
+    // backslash, both quotes and 0xC2, the lead byte of U+0080..U+00BF.
+    const LOOK: [bool; 256] = {
+        let mut look = [false; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            look[b] = true;
+            b += 1;
         }
+        look[0x7f] = true;
+        look[b'\\' as usize] = true;
+        look[b'\'' as usize] = true;
+        look[b'"' as usize] = true;
+        look[0xc2] = true;
+        look
+    };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    out.reserve(s.len() + 2);
+    out.push(char::from(quote));
+    // Runs that need no escape are copied whole: a repr is written for
+    // every tuple, list and dict shown. The scan stops only on ASCII bytes
+    // and on 0xC2, so every cut is on a character boundary.
+    let bytes = s.as_bytes();
+    let (mut run, mut i) = (0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !LOOK[usize::from(b)] {
+            i += 1;
+            continue;
+        }
+        let (width, code) = match b {
+            b'\\' | b'\n' | b'\r' | b'\t' => (1, None),
+            b'\'' | b'"' if b == quote => (1, None),
+            0..0x20 | 0x7f => (1, Some(b)),
+            // U+0080..U+009F, the C1 controls: C2 80..C2 9F.
+            0xc2 if bytes.get(i + 1).is_some_and(|&n| n < 0xa0) => (2, Some(bytes[i + 1])),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[run..i]);
+        match (b, code) {
+            (_, Some(c)) => {
+                out.push_str("\\x");
+                out.push(char::from(HEX[usize::from(c >> 4)]));
+                out.push(char::from(HEX[usize::from(c & 0xf)]));
+            }
+            (b'\n', None) => out.push_str("\\n"),
+            (b'\r', None) => out.push_str("\\r"),
+            (b'\t', None) => out.push_str("\\t"),
+            (b, None) => {
+                out.push('\\');
+                out.push(char::from(b));
+            }
+        }
+        i += width;
+        run = i;
     }
-    out.push(quote);
+    out.push_str(&s[run..]);
+    out.push(char::from(quote));
 }
 
 /// Python's `repr()` of a float: the shortest text that reads back the same,
@@ -785,6 +825,42 @@ mod tests {
 
     fn float(f: f64) -> String {
         Value::from(f).to_string()
+    }
+
+    /// The byte scan of `write_str_repr` against the rule it implements,
+    /// one character at a time, over the first 0x800 code points (one, two
+    /// and three-byte UTF-8, C0 and C1 controls) and both quotes.
+    #[test]
+    fn str_repr_escapes_exactly_the_controls_quotes_and_backslash() {
+        for quotes in ["", "'", "\"", "'\""] {
+            let text: String = (0..0x800u32)
+                .filter_map(char::from_u32)
+                .filter(|c| !matches!(c, '\'' | '"'))
+                .chain(quotes.chars())
+                .collect();
+            let quote = if quotes == "'" { '"' } else { '\'' };
+            let mut expected = String::from(quote);
+            for c in text.chars() {
+                match c {
+                    '\\' => expected.push_str("\\\\"),
+                    '\n' => expected.push_str("\\n"),
+                    '\r' => expected.push_str("\\r"),
+                    '\t' => expected.push_str("\\t"),
+                    c if c == quote => {
+                        expected.push('\\');
+                        expected.push(c);
+                    }
+                    c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
+                        expected.push_str(&format!("\\x{:02x}", c as u32));
+                    }
+                    c => expected.push(c),
+                }
+            }
+            expected.push(quote);
+            let mut got = String::new();
+            write_str_repr(&text, &mut got);
+            assert_eq!(got, expected, "quotes in the text: {quotes:?}");
+        }
     }
 
     #[test]
