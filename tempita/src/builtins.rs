@@ -277,6 +277,7 @@ pub(crate) fn call(st: &mut State, name: &str, args: Vec<Value>, kw: &Kwargs) ->
         }
         "repr" => {
             arity(name, &args, 1, 1)?;
+            st.charge_shown(&args[0])?;
             Ok(args[0].repr().into())
         }
         "int" => {

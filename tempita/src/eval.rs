@@ -204,6 +204,30 @@ impl State {
         }
     }
 
+    /// Counts, *before* it is made, the work of the text of a list, tuple
+    /// or dict (`str()`, `repr()`, `%s`, writing it out): a step per item
+    /// and per 16 bytes of the text inside, at every level. Counting after
+    /// would be too late: `[s] * 1000000` is a million items, but its text
+    /// is a million copies of `s`.
+    pub(crate) fn charge_shown(&mut self, v: &Value) -> Result<()> {
+        if matches!(v.0, Repr::List(_) | Repr::Tuple(_) | Repr::Dict(_)) {
+            let budget = self.max_steps.saturating_sub(self.steps);
+            self.charge(v.shown_cost(budget, BYTES_PER_STEP))?;
+        }
+        Ok(())
+    }
+
+    /// A binary operation, its work counted: `%` counts the text of its
+    /// arguments before it formats them, and every result counts its size.
+    fn binop(&mut self, op: BinOp, a: &Value, b: &Value) -> Result<Value> {
+        if op == BinOp::Mod && matches!(a.0, Repr::Str(_) | Repr::Markup(_)) {
+            self.charge_shown(b)?;
+        }
+        let v = binop(op, a, b)?;
+        self.charge_size(&v)?;
+        Ok(v)
+    }
+
     fn frame(&self) -> &Frame {
         self.frames
             .last()
@@ -421,8 +445,14 @@ impl State {
             Repr::Object(o) if html && o.html().is_some() => {
                 out.push_str(&o.html().unwrap_or_default());
             }
-            _ if html => html::escape_into(&v.to_string(), out),
-            _ => out.push_str(&v.to_string()),
+            _ => {
+                self.charge_shown(v)?;
+                if html {
+                    html::escape_into(&v.to_string(), out);
+                } else {
+                    out.push_str(&v.to_string());
+                }
+            }
         }
         Ok(())
     }
@@ -435,6 +465,7 @@ impl State {
             let r = self.call(v, Vec::new(), Kwargs::default())?;
             return Ok(r.to_string());
         }
+        self.charge_shown(v)?;
         Ok(v.to_string())
     }
 
@@ -471,7 +502,7 @@ impl State {
             Stmt::AugAssign(name, op, e) => {
                 let cur = self.lookup(name).ok_or_else(|| undefined(name))?;
                 let rhs = self.eval(e)?;
-                let v = binop(*op, &cur, &rhs)?;
+                let v = self.binop(*op, &cur, &rhs)?;
                 self.frame_mut().ns.insert(name.clone(), v);
                 Ok(())
             }
@@ -665,9 +696,7 @@ impl State {
             Expr::Bin(op, a, b) => {
                 let a = self.eval(a)?;
                 let b = self.eval(b)?;
-                let v = binop(*op, &a, &b)?;
-                self.charge_size(&v)?;
-                Ok(v)
+                self.binop(*op, &a, &b)
             }
             Expr::Compare(first, rest) => {
                 let mut left = self.eval(first)?;

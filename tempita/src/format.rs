@@ -520,6 +520,9 @@ pub(crate) fn format_method(
     args: &[Value],
     kw: &Kwargs,
 ) -> Result<String> {
+    for v in args.iter().chain(kw.0.iter().map(|(_, v)| v)) {
+        st.charge_shown(v)?;
+    }
     let mut out = String::with_capacity(text.len());
     let mut auto = 0usize;
     let mut rest = text;

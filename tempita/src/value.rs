@@ -437,6 +437,41 @@ impl Value {
         }
     }
 
+    /// The work of writing this value's text, counted as a step per item
+    /// and per `bytes_per_step` bytes of the strings inside, at every
+    /// level; counting stops once past `budget`, so that the count costs
+    /// no more than the budget allows.
+    pub(crate) fn shown_cost(&self, budget: u64, bytes_per_step: usize) -> u64 {
+        let text = |s: &str| u64::try_from(s.len() / bytes_per_step).unwrap_or(u64::MAX);
+        let mut cost = 0u64;
+        let add = |v: &Self, cost: &mut u64| {
+            let left = budget.saturating_sub(*cost);
+            *cost = cost
+                .saturating_add(1)
+                .saturating_add(v.shown_cost(left, bytes_per_step));
+            *cost <= budget
+        };
+        match &self.0 {
+            Repr::Str(s) | Repr::Markup(s) => return text(s),
+            Repr::List(items) | Repr::Tuple(items) => {
+                for v in items.iter() {
+                    if !add(v, &mut cost) {
+                        break;
+                    }
+                }
+            }
+            Repr::Dict(d) => {
+                for (k, v) in &d.entries {
+                    if !add(k, &mut cost) || !add(v, &mut cost) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        cost
+    }
+
     /// Python's `repr()`.
     #[must_use]
     pub fn repr(&self) -> String {

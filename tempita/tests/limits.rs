@@ -206,3 +206,54 @@ fn a_huge_precision_is_an_error_not_a_panic() {
     let t = Template::new("{{'{:.10000%}'.format(0.5)}}").unwrap();
     assert!(t.substitute(&Context::new()).unwrap().ends_with("0%"));
 }
+
+/// The text of a list is a copy of the text of every item: `[s] * 1000` is
+/// a thousand items but a gigabyte of text when `s` is a megabyte. It was
+/// counted after it was made — 6.7 s of a release build for `{{[s] *
+/// 1000}}`, and `str([s] * 1000000)` asked for a terabyte and aborted the
+/// process. Each way of making that text now counts it first.
+#[test]
+fn the_text_of_a_list_is_counted_before_it_is_made() {
+    for shown in [
+        "{{[s] * 1000}}",
+        "{{str([s] * 1000000)[:10]}}",
+        "{{repr([s] * 1000000)[:10]}}",
+        "{{'%s' % ([s] * 1000000,)}}",
+        "{{'{}'.format([s] * 1000000)}}",
+        "{{'{x}'.format(x={'k': [s] * 1000000})}}",
+        "{{(s, [[s] * 1000] * 1000)}}",
+    ] {
+        let src = format!("{{{{py:s = 'x' * 1000000}}}}{shown}");
+        for html in [false, true] {
+            let err = if html {
+                tempita::HtmlTemplate::new(&src)
+                    .unwrap()
+                    .substitute(&Context::new())
+                    .expect_err("over the limit")
+            } else {
+                render_err(&Template::new(&src).unwrap())
+            };
+            assert_eq!(err.kind(), ErrorKind::Overflow, "{shown}: {err}");
+            assert!(err.to_string().contains("steps of work"), "{shown}: {err}");
+        }
+    }
+    // Under the limit, the same text is written in full.
+    let t = Template::new("{{py:s = 'xy' * 100}}{{len(str([s] * 1000))}} {{[s[:2]] * 2}}").unwrap();
+    assert_eq!(
+        t.substitute(&Context::new()).unwrap(),
+        "204000 ['xy', 'xy']"
+    );
+}
+
+/// `x += y` did not count its result, so a loop that grows a string by
+/// concatenation copied it for every turn for free (minutes for 2,000
+/// turns of up to 600 kB); `x = x + y` always counted.
+#[test]
+fn augmented_assignment_counts_its_result() {
+    let src = "{{py:s = 'x' * 500000}}{{py:x = ''}}{{for i in range(2000)}}{{py:x += s[:i*300]}}{{endfor}}{{len(x)}}";
+    let err = render_err(&Template::new(src).unwrap());
+    assert_eq!(err.kind(), ErrorKind::Overflow, "{err}");
+    let t =
+        Template::new("{{py:x = 'a'}}{{for i in range(3)}}{{py:x += 'b'}}{{endfor}}{{x}}").unwrap();
+    assert_eq!(t.substitute(&Context::new()).unwrap(), "abbb");
+}
