@@ -220,12 +220,22 @@ impl State {
     /// A binary operation, its work counted: `%` counts the text of its
     /// arguments before it formats them, and every result counts its size.
     fn binop(&mut self, op: BinOp, a: &Value, b: &Value) -> Result<Value> {
-        if op == BinOp::Mod && matches!(a.0, Repr::Str(_) | Repr::Markup(_)) {
-            self.charge_shown(b)?;
-        }
-        let v = binop(op, a, b)?;
+        let v = match (op, &a.0) {
+            (BinOp::Mod, Repr::Str(s) | Repr::Markup(s)) => {
+                self.charge_shown(b)?;
+                crate::format::percent(self, s, b)?
+            }
+            _ => binop(op, a, b)?,
+        };
         self.charge_size(&v)?;
         Ok(v)
+    }
+
+    /// Counts the work of formatting with a precision of `p`: a float's
+    /// digits are made and trimmed one by one, whatever the length of the
+    /// result (`'%.9999g' % x` is a few characters).
+    pub(crate) fn charge_precision(&mut self, p: usize) -> Result<()> {
+        self.charge_len(p / BYTES_PER_STEP)
     }
 
     fn frame(&self) -> &Frame {
@@ -1349,7 +1359,6 @@ pub(crate) fn binop(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
         (BinOp::Mul, Repr::Tuple(l), _) if b.as_i64().is_some() => {
             Ok(Value::tuple(repeat(l, b.as_i64().unwrap_or(0))?))
         }
-        (BinOp::Mod, Repr::Str(s) | Repr::Markup(s), _) => crate::format::percent(s, b),
         _ => Err(unsupported(sym, a, b)),
     }
 }

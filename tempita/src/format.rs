@@ -345,7 +345,7 @@ fn parse_spec(s: &str) -> Result<Spec> {
 }
 
 /// `text % args`.
-pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
+pub(crate) fn percent(st: &mut State, text: &str, args: &Value) -> Result<Value> {
     let (positional, mapping): (Vec<Value>, Option<&Value>) = match &args.0 {
         Repr::Tuple(items) => (items.to_vec(), None),
         Repr::Dict(_) | Repr::Object(_) => (vec![args.clone()], Some(args)),
@@ -404,7 +404,9 @@ pub(crate) fn percent(text: &str, args: &Value) -> Result<Value> {
             while b.get(i).is_some_and(u8::is_ascii_digit) {
                 i += 1;
             }
-            spec.precision = Some(precision_field(&text[start..i])?);
+            let p = precision_field(&text[start..i])?;
+            st.charge_precision(p)?;
+            spec.precision = Some(p);
         }
         let Some(ty) = text[i..].chars().next() else {
             return Err(val_err("incomplete format"));
@@ -603,7 +605,9 @@ pub(crate) fn format_method(
             Some(c) => return Err(val_err(format!("Unknown conversion specifier {c}"))),
             None => v,
         };
-        out.push_str(&apply_spec(&v, &parse_spec(spec)?)?);
+        let spec = parse_spec(spec)?;
+        st.charge_precision(spec.precision.unwrap_or(0))?;
+        out.push_str(&apply_spec(&v, &spec)?);
     }
     out.push_str(rest);
     Ok(out)
