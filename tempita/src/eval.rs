@@ -225,6 +225,12 @@ impl State {
                 self.charge_shown(b)?;
                 crate::format::percent(self, s, b)?
             }
+            // Counted before it is made: six bytes (`[0] * 999999`) ask
+            // for a million items.
+            (BinOp::Mul, _) if let Some(size) = repeated_size(a, b) => {
+                self.charge(size)?;
+                return binop(op, a, b);
+            }
             _ => binop(op, a, b)?,
         };
         self.charge_size(&v)?;
@@ -1295,6 +1301,23 @@ pub(crate) fn check_size(n: usize) -> Result<usize> {
         ));
     }
     Ok(n)
+}
+
+/// The size, in steps, of `a * b` when it repeats a string (a step per 16
+/// bytes) or a list or tuple (a step per item).
+fn repeated_size(a: &Value, b: &Value) -> Option<u64> {
+    let (seq, n) = match (&a.0, &b.0) {
+        (Repr::Str(_) | Repr::List(_) | Repr::Tuple(_), _) => (a, b.as_i64()?),
+        (_, Repr::Str(_)) => (b, a.as_i64()?),
+        _ => return None,
+    };
+    let n = u64::try_from(n).unwrap_or(0);
+    let len = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    Some(match &seq.0 {
+        Repr::Str(s) => len(s.len()).saturating_mul(n) / len(BYTES_PER_STEP),
+        Repr::List(l) | Repr::Tuple(l) => len(l.len()).saturating_mul(n),
+        _ => 0,
+    })
 }
 
 fn repeat(items: &[Value], n: i64) -> Result<Vec<Value>> {
