@@ -5,6 +5,11 @@
 
 use tempita::{Context, ErrorKind, Template};
 
+/// A template with the fuzz target's work limit.
+fn with_fuzz_budget(src: &str) -> Template {
+    Template::builder(src).max_steps(50_000).build().unwrap()
+}
+
 fn render_err(template: &Template) -> tempita::Error {
     template
         .substitute(&Context::new())
@@ -268,7 +273,7 @@ fn a_big_precision_counts_as_work() {
         "{{for i in range(6136)}}{{'%-02.4442g' % 160049903207}}{{endfor}}",
         "{{for i in range(6136)}}{{'{:.4442g}'.format(160049903207)}}{{endfor}}",
     ] {
-        let t = Template::builder(src).max_steps(50_000).build().unwrap();
+        let t = with_fuzz_budget(src);
         assert_eq!(render_err(&t).kind(), ErrorKind::Overflow, "{src}");
     }
     let t = Template::new("{{'%.4442g' % 0.5}} {{'{:.3f}'.format(2.0)}}").unwrap();
@@ -287,7 +292,7 @@ fn repetition_is_counted_before_it_is_made() {
         "{{len('0123456789abcdef' * 60000)}}",
         "{{len(60000 * '0123456789abcdef')}}",
     ] {
-        let t = Template::builder(src).max_steps(50_000).build().unwrap();
+        let t = with_fuzz_budget(src);
         let mut err = None;
         let memory = allocation_counter::measure(|| err = Some(render_err(&t)));
         let err = err.unwrap();
@@ -296,9 +301,6 @@ fn repetition_is_counted_before_it_is_made() {
         // Made and then refused, the million items took 23 MB.
         assert!(memory.bytes_max < 1_000_000, "{src}: {memory:?}");
     }
-    let t = Template::builder("{{len([0] * 40000)}} {{'ab' * 2}} {{3 * 'c'}} {{[1] * -1}}")
-        .max_steps(50_000)
-        .build()
-        .unwrap();
+    let t = with_fuzz_budget("{{len([0] * 40000)}} {{'ab' * 2}} {{3 * 'c'}} {{[1] * -1}}");
     assert_eq!(t.substitute(&Context::new()).unwrap(), "40000 abab ccc []");
 }
