@@ -240,7 +240,9 @@ impl TemplateBuilder {
 
     /// The most work one rendering may do, in steps (a node, an
     /// expression, an item iterated, of a `range` or of a list built,
-    /// 16 bytes of text built or written): past it, rendering
+    /// 16 bytes of text built or written, 16 digits of a format
+    /// precision; repetition and the text of a list, tuple or dict are
+    /// counted before they are made): past it, rendering
     /// fails with an `OverflowError`, so that no template runs for ever.
     /// The default, 10 000 000, is about a second of CPU time; an
     /// untrusted template deserves less.
