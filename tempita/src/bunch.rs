@@ -16,6 +16,9 @@ impl Bunch {
 }
 
 impl Object for Bunch {
+    fn depth(&self) -> u32 {
+        self.0.depth()
+    }
     fn get_attr(&self, name: &str) -> Option<Value> {
         self.lookup(&Value::from(name))
     }

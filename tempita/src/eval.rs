@@ -11,7 +11,7 @@ use crate::html;
 use crate::looper::{self, LoopPos};
 use crate::parser::{DefNode, Node};
 use crate::template::TemplateInner;
-use crate::value::{Dict, Kwargs, Num, Object, Repr, Value};
+use crate::value::{Dict, Kwargs, MAX_NESTING, Num, Object, Repr, Seq, Value};
 
 /// A namespace: name → value. The std hasher is randomly seeded, so that
 /// contexts built from client-chosen names cannot be flooded with collisions.
@@ -30,6 +30,14 @@ pub(crate) enum Callable {
 }
 
 impl Callable {
+    /// A bound method holds its receiver.
+    pub(crate) fn depth(&self) -> u32 {
+        match self {
+            Self::Method(v, _) => v.depth().saturating_add(1),
+            _ => 0,
+        }
+    }
+
     pub(crate) fn repr(&self) -> String {
         match self {
             Self::Builtin(n) => format!("<built-in function {n}>"),
@@ -69,9 +77,22 @@ pub(crate) const DEFAULT_MAX_STEPS: u64 = 10_000_000;
 /// Bytes of text built or written per step of work.
 const BYTES_PER_STEP: usize = 16;
 
-/// Calls (defs, lambdas) nested deeper than this fail with a RecursionError,
-/// so that a runaway template cannot overflow a 2 MiB thread stack.
+/// Calls (defs, lambdas) nested deeper than this fail with a RecursionError.
 const MAX_DEPTH: usize = 40;
+
+/// Stack that a rendering and every call (def, lambda) start with at least:
+/// enough for one call's own frames and for showing, comparing or dropping
+/// a value nested [`MAX_NESTING`] deep, in a debug build.
+const STACK_RED_ZONE: usize = 1 << 20;
+
+/// With less than [`STACK_RED_ZONE`] left, the work goes on in a new stack
+/// segment of this size, taken from the heap: a template's recursion never
+/// depends on how big the host thread's stack is (a Tokio worker's is 2 MiB).
+const STACK_SEGMENT: usize = 4 << 20;
+
+fn with_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f)
+}
 
 enum Flow {
     Normal,
@@ -263,6 +284,10 @@ impl State {
 
     /// Render a template with `ns`, following `inherit` to the parents.
     pub(crate) fn render(&mut self, template: &Arc<TemplateInner>, ns: Ns) -> Result<String> {
+        with_stack(|| self.render_here(template, ns))
+    }
+
+    fn render_here(&mut self, template: &Arc<TemplateInner>, ns: Ns) -> Result<String> {
         self.depth += 1;
         if self.depth > 32 {
             return Err(Error::new(
@@ -326,6 +351,10 @@ impl State {
 
     /// Evaluate the first expression node of `template` (see [`crate::eval`]).
     pub(crate) fn eval_first(&mut self, template: &Arc<TemplateInner>, ns: Ns) -> Result<Value> {
+        with_stack(|| self.eval_first_here(template, ns))
+    }
+
+    fn eval_first_here(&mut self, template: &Arc<TemplateInner>, ns: Ns) -> Result<Value> {
         let Some(Node::Expr { pos, expr, filters }) = template.nodes.first() else {
             return Err(Error::new(ErrorKind::Syntax, "not an expression"));
         };
@@ -539,7 +568,7 @@ impl State {
             Repr::List(l) => {
                 let len = l.len();
                 let i = index_of(&key, len)?;
-                Arc::make_mut(l)[i] = v;
+                Arc::make_mut(l).set(i, v);
             }
             _ => {
                 return Err(type_err(format!(
@@ -548,6 +577,7 @@ impl State {
                 )));
             }
         }
+        let container = nested(container)?;
         self.frame_mut().ns.insert(name.clone(), container);
         Ok(())
     }
@@ -587,7 +617,7 @@ impl State {
     /// The items of an iterable value, a step of work each, counted before
     /// they are made (a string's, as many as its bytes): `f(*s)` with a
     /// 600 KB `s` made 600,000 arguments on one step.
-    pub(crate) fn iterate(&mut self, v: &Value) -> Result<Arc<Vec<Value>>> {
+    pub(crate) fn iterate(&mut self, v: &Value) -> Result<Arc<Seq>> {
         Ok(match &v.0 {
             Repr::List(l) | Repr::Tuple(l) => {
                 self.charge_len(l.len())?;
@@ -604,7 +634,7 @@ impl State {
             Repr::Object(o) => match o.iterate() {
                 Some(items) => {
                     self.charge_len(items.len())?;
-                    Arc::new(items)
+                    Arc::new(items.into())
                 }
                 None => return Err(type_err(format!("'{}' object is not iterable", o.repr()))),
             },
@@ -617,13 +647,20 @@ impl State {
         })
     }
 
+    /// Evaluate an expression. No container it makes nests deeper than
+    /// [`MAX_NESTING`]: the arms that can make one deeper than their
+    /// operands check it. (Reading an attribute or item gives a value
+    /// from inside one already checked, or the host's own; a bound
+    /// method's receiver is never shown.)
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value> {
         self.charge(1)?;
         match e {
             Expr::Const(v) => Ok(v.clone()),
             Expr::Name(n) => self.lookup(n).ok_or_else(|| undefined(n)),
-            Expr::List(items) => Ok(Value::list(self.eval_all(items)?)),
-            Expr::Tuple(items) => Ok(Value(Repr::Tuple(Arc::new(self.eval_all(items)?)))),
+            Expr::List(items) => nested(Value::list(self.eval_all(items)?)),
+            Expr::Tuple(items) => {
+                nested(Value(Repr::Tuple(Arc::new(self.eval_all(items)?.into()))))
+            }
             Expr::Dict(pairs) => {
                 let mut d = Dict::default();
                 for (k, v) in pairs {
@@ -631,7 +668,7 @@ impl State {
                     let v = self.eval(v)?;
                     d.insert(k, v);
                 }
-                Ok(Value(Repr::Dict(Arc::new(d))))
+                nested(Value(Repr::Dict(Arc::new(d))))
             }
             Expr::Attr(obj, name) => {
                 let obj = self.eval(obj)?;
@@ -669,7 +706,7 @@ impl State {
                     self.call(&f, pos, kw)?
                 };
                 self.charge_size(&v)?;
-                Ok(v)
+                nested(v)
             }
             Expr::Neg(x) => {
                 let v = self.eval(x)?;
@@ -712,7 +749,7 @@ impl State {
             Expr::Bin(op, a, b) => {
                 let a = self.eval(a)?;
                 let b = self.eval(b)?;
-                self.binop(*op, &a, &b)
+                nested(self.binop(*op, &a, &b)?)
             }
             Expr::Compare(first, rest) => {
                 let mut left = self.eval(first)?;
@@ -744,7 +781,7 @@ impl State {
                     };
                 }
                 result?;
-                Ok(Value::list(out))
+                nested(Value::list(out))
             }
             Expr::Lambda(l) => Ok(Value(Repr::Callable(Arc::new(Callable::Lambda(l.clone()))))),
         }
@@ -827,8 +864,8 @@ impl State {
                     def,
                     template,
                     frame,
-                } => self.call_def(def, template, *frame, args, kw),
-                Callable::Lambda(l) => self.call_lambda(l, args, kw),
+                } => with_stack(|| self.call_def(def, template, *frame, args, kw)),
+                Callable::Lambda(l) => with_stack(|| self.call_lambda(l, args, kw)),
                 Callable::Method(obj, name) => self.call_method(obj, name, args, kw),
             },
             Repr::Object(o) => match o.call(&args, &kw) {
@@ -906,7 +943,7 @@ impl State {
             ns.insert(pname.clone(), v);
         }
         if let Some(va) = &params.varargs {
-            ns.insert(va.clone(), Value(Repr::Tuple(Arc::new(extra))));
+            ns.insert(va.clone(), Value(Repr::Tuple(Arc::new(extra.into()))));
         }
         if let Some(vk) = &params.varkw {
             ns.insert(vk.clone(), Value(Repr::Dict(Arc::new(extra_kw))));
@@ -1318,6 +1355,39 @@ fn repeated_size(a: &Value, b: &Value) -> Option<u64> {
         Repr::List(l) | Repr::Tuple(l) => len(l.len()).saturating_mul(n),
         _ => 0,
     })
+}
+
+/// `v`, unless it nests containers past [`MAX_NESTING`]: such a value
+/// fails here, before anything recursive (showing, comparing, dropping)
+/// walks it.
+#[inline(always)]
+fn nested(v: Value) -> Result<Value> {
+    if v.depth() > MAX_NESTING {
+        return Err(too_deep());
+    }
+    Ok(v)
+}
+
+/// Values the host gives (a context, a namespace) nest no deeper than
+/// what templates may make.
+pub(crate) fn check_host_values(ns: &Ns) -> Result<()> {
+    match ns.iter().find(|(_, v)| v.depth() > MAX_NESTING) {
+        Some((name, _)) => Err(rt(
+            ErrorKind::Other,
+            format!("the value of {name} nests containers more than {MAX_NESTING} deep"),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cold]
+fn too_deep() -> Error {
+    rt(
+        ErrorKind::Other,
+        format!(
+            "RecursionError: maximum nesting depth exceeded (containers nested more than {MAX_NESTING} deep)"
+        ),
+    )
 }
 
 fn repeat(items: &[Value], n: i64) -> Result<Vec<Value>> {

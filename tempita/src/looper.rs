@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::value::{Object, Value};
+use crate::value::{Object, Seq, Value};
 
 /// The iterable returned by `looper(seq)`: yields `(loop, item)` pairs.
 #[derive(Debug)]
-struct Looper(Arc<Vec<Value>>);
+struct Looper(Arc<Seq>);
 
 impl Object for Looper {
     fn iterate(&self) -> Option<Vec<Value>> {
@@ -26,12 +26,15 @@ impl Object for Looper {
     fn repr(&self) -> String {
         format!("<looper {}>", Value::list(self.0.to_vec()).repr())
     }
+    fn depth(&self) -> u32 {
+        self.0.depth()
+    }
 }
 
 /// The position in a `looper` loop.
 #[derive(Debug)]
 pub(crate) struct LoopPos {
-    pub(crate) items: Arc<Vec<Value>>,
+    pub(crate) items: Arc<Seq>,
     pub(crate) index: usize,
 }
 
@@ -46,6 +49,9 @@ impl LoopPos {
 }
 
 impl Object for LoopPos {
+    fn depth(&self) -> u32 {
+        self.items.depth()
+    }
     fn get_attr(&self, name: &str) -> Option<Value> {
         let i = self.index;
         Some(match name {

@@ -215,7 +215,7 @@ impl SeqBuilder {
     }
     fn done(self) -> Value {
         let v = if self.tuple {
-            Value(Repr::Tuple(Arc::new(self.items)))
+            Value(Repr::Tuple(Arc::new(self.items.into())))
         } else {
             Value::from(self.items)
         };

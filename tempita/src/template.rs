@@ -138,6 +138,7 @@ impl Template {
     /// # Errors
     /// Any error raised while rendering, with the template name, line and column.
     pub fn substitute(&self, context: &Context) -> Result<String> {
+        crate::eval::check_host_values(&context.vars)?;
         let mut state = State::new().with_max_steps(self.inner.max_steps);
         state.render(&self.inner, context.vars.clone())
     }
@@ -283,6 +284,7 @@ impl TemplateBuilder {
             .map_err(|e| e.with_name(name))?;
         lexer::trim(&mut tokens);
         let nodes = parser::parse(tokens, &self.content).map_err(|e| e.with_name(name))?;
+        crate::eval::check_host_values(&self.namespace).map_err(|e| e.with_name(name))?;
         Ok(Template {
             inner: Arc::new(TemplateInner {
                 name: self.name,
@@ -384,6 +386,7 @@ pub fn eval(expression: &str, context: &Context) -> Result<Value> {
         last_len: std::sync::atomic::AtomicUsize::new(0),
         max_steps: crate::eval::DEFAULT_MAX_STEPS,
     };
+    crate::eval::check_host_values(&context.vars)?;
     let mut state = State::new();
     state.eval_first(&Arc::new(inner), context.vars.clone())
 }

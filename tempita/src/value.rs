@@ -37,8 +37,8 @@ pub(crate) enum Repr {
     Float(f64),
     Str(Arc<str>),
     Markup(Arc<str>),
-    List(Arc<Vec<Value>>),
-    Tuple(Arc<Vec<Value>>),
+    List(Arc<Seq>),
+    Tuple(Arc<Seq>),
     Dict(Arc<Dict>),
     Function(Arc<Function>),
     Object(Arc<dyn Object>),
@@ -182,15 +182,86 @@ pub trait Object: std::any::Any + fmt::Debug + Send + Sync {
     fn html(&self) -> Option<String> {
         None
     }
+    /// How deeply template values nest inside this object: one more than
+    /// the deepest value it holds, or 0 when it holds none (the default).
+    /// An object that keeps values a template gave it (as `looper` and
+    /// `bunch` do) should say, so that the nesting limit sees through it.
+    fn depth(&self) -> u32 {
+        0
+    }
+}
+
+/// Containers nested deeper than this are refused with a RecursionError
+/// when a template makes them, so that showing, comparing or dropping one
+/// (all recursive) stays far inside a 2 MiB thread stack. Python builds
+/// them but fails to show them past its recursion limit of 1,000.
+pub(crate) const MAX_NESTING: u32 = 200;
+
+/// The items of a list or tuple, and how deeply containers nest in them.
+///
+/// Read it as a slice; it changes only through [`Seq::set`], which keeps
+/// the depth right.
+#[derive(Clone, Default, Debug)]
+pub(crate) struct Seq {
+    items: Vec<Value>,
+    depth: u32,
+}
+
+impl Seq {
+    /// One more than the deepest item: 1 for a sequence of scalars.
+    pub(crate) fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// Replace item `i` (in bounds).
+    pub(crate) fn set(&mut self, i: usize, v: Value) {
+        self.depth = self.depth.max(v.depth().saturating_add(1));
+        self.items[i] = v;
+    }
+}
+
+impl From<Vec<Value>> for Seq {
+    fn from(items: Vec<Value>) -> Self {
+        let inner = items.iter().map(Value::depth).max().unwrap_or(0);
+        Self {
+            depth: inner.saturating_add(1),
+            items,
+        }
+    }
+}
+
+impl FromIterator<Value> for Seq {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
+        Self::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl std::ops::Deref for Seq {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        &self.items
+    }
 }
 
 /// An insertion-ordered dict with any value as key. Past a few entries, text
 /// keys are indexed by a (randomly seeded) hash map, so that building or
 /// reading a dict with many client-chosen keys stays linear.
-#[derive(Clone, Default, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Dict {
     pub(crate) entries: Vec<(Value, Value)>,
     index: Option<HashMap<Arc<str>, usize>>,
+    /// As [`Seq`]'s: never lowered when an entry goes.
+    depth: u32,
+}
+
+impl Default for Dict {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            index: None,
+            depth: 1,
+        }
+    }
 }
 
 /// Dicts up to this size are searched linearly.
@@ -204,6 +275,11 @@ fn text_key(key: &Value) -> Option<&Arc<str>> {
 }
 
 impl Dict {
+    /// One more than the deepest key or value: 1 for a dict of scalars.
+    pub(crate) fn depth(&self) -> u32 {
+        self.depth
+    }
+
     pub(crate) fn get(&self, key: &Value) -> Option<&Value> {
         if let Some(k) = text_key(key) {
             return self.get_str(k);
@@ -233,13 +309,22 @@ impl Dict {
 
     pub(crate) fn insert(&mut self, key: Value, value: Value) {
         match self.position(&key) {
-            Some(i) => self.entries[i].1 = value,
+            Some(i) => {
+                self.deepen(&value);
+                self.entries[i].1 = value;
+            }
             None => self.push_new(key, value),
         }
     }
 
+    fn deepen(&mut self, v: &Value) {
+        self.depth = self.depth.max(v.depth().saturating_add(1));
+    }
+
     /// Add a key known not to be present (struct fields).
     pub(crate) fn push_new(&mut self, key: Value, value: Value) {
+        self.deepen(&key);
+        self.deepen(&value);
         if let (Some(index), Some(k)) = (&mut self.index, text_key(&key)) {
             index.insert(k.clone(), self.entries.len());
         }
@@ -316,7 +401,20 @@ impl Value {
     }
 
     pub(crate) fn list(items: Vec<Self>) -> Self {
-        Self(Repr::List(Arc::new(items)))
+        Self(Repr::List(Arc::new(items.into())))
+    }
+
+    /// How deeply containers nest in this value: 0 for a scalar, 1 for a
+    /// container of scalars.
+    #[inline]
+    pub(crate) fn depth(&self) -> u32 {
+        match &self.0 {
+            Repr::List(l) | Repr::Tuple(l) => l.depth,
+            Repr::Dict(d) => d.depth,
+            Repr::Object(o) => o.depth(),
+            Repr::Callable(c) => c.depth(),
+            _ => 0,
+        }
     }
 
     /// The type of this value.

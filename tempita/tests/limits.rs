@@ -304,3 +304,93 @@ fn repetition_is_counted_before_it_is_made() {
     let t = with_fuzz_budget("{{len([0] * 40000)}} {{'ab' * 2}} {{3 * 'c'}} {{[1] * -1}}");
     assert_eq!(t.substitute(&Context::new()).unwrap(), "40000 abab ccc []");
 }
+
+/// Renders `src` on a thread with a stack of `stack` bytes: a stack
+/// overflow aborts the whole test binary, so a regression cannot pass.
+fn render_on_stack(src: String, stack: usize) -> Result<String, tempita::Error> {
+    std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(move || {
+            let t = Template::builder(&src).max_steps(10_000_000).build()?;
+            t.substitute(&Context::new())
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// `x` nested `turns` times by `step`, then `tail`.
+fn nested(init: &str, step: &str, turns: usize, tail: &str) -> String {
+    format!(
+        "{{{{py:x = {init}}}}}{{{{for i in range({turns})}}}}{{{{py:{step}}}}}{{{{endfor}}}}{tail}"
+    )
+}
+
+/// Every way a template can wrap a value in another.
+const NESTINGS: [(&str, &str); 7] = [
+    ("1", "x = [x]"),
+    ("1", "x = (x,)"),
+    ("dict()", "x = dict(a=x)"),
+    ("1", "x = bunch(a=x)"),
+    ("1", "x = looper([x])"),
+    ("[1]", "x[0] = x"),
+    ("[1]", "x = [x.index]"),
+];
+
+/// `{{py:x = [x]}}` in a 30,000-turn loop (inside the default work limit)
+/// nested lists so deep that showing or dropping them overflowed a Tokio
+/// worker's 2 MiB stack and aborted the process. Nesting now stops at 200
+/// levels with a RecursionError, however the nesting is made.
+#[test]
+fn containers_nest_at_most_200_deep() {
+    for (init, step) in NESTINGS {
+        let src = nested(init, step, 30_000, "{{x}}");
+        let err = render_on_stack(src, 2 << 20).expect_err(step);
+        assert_eq!(err.kind(), ErrorKind::Other, "{step}: {err}");
+        assert!(
+            err.to_string()
+                .contains("RecursionError: maximum nesting depth exceeded"),
+            "{step}: {err}"
+        );
+    }
+    let src = nested("1", "x = [x]", 199, "{{len(repr(x))}}");
+    assert_eq!(render_on_stack(src, 2 << 20).unwrap(), "399");
+}
+
+/// At the nesting limit and the call limit at once, in a debug build, on a
+/// thread with a 128 KiB stack: a rendering takes more stack from the heap
+/// when the thread has too little left, instead of overflowing.
+#[test]
+fn the_deepest_values_and_calls_fit_any_thread_stack() {
+    let calls = "{{def f(n)}}{{if n}}{{f(n - 1)}}{{else}}{{x}}{{repr(x)}}{{x == x}}{{str(x)}}{{endif}}{{enddef}}{{f(38)}}";
+    for (init, step) in NESTINGS {
+        let turns = if step.contains("index") { 99 } else { 199 };
+        let src = nested(init, step, turns, calls);
+        let out = render_on_stack(src, 128 << 10).unwrap_or_else(|e| panic!("{step}: {e}"));
+        assert!(out.contains("True"), "{step}: {out}");
+    }
+}
+
+/// A value nested too deep that the host built itself is refused where it
+/// comes in, with its name.
+#[test]
+fn host_values_nested_too_deep_are_refused_by_name() {
+    let mut deep = tempita::Value::from(1);
+    for _ in 0..300 {
+        deep = tempita::Value::tuple([deep]);
+    }
+    let t = Template::new("{{x}}").unwrap();
+    let err = t
+        .substitute(&Context::new().with("x", deep.clone()))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the value of x nests containers more than 200 deep"),
+        "{err}"
+    );
+    let err = Template::builder("{{y}}")
+        .namespace_value("y", deep)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("the value of y"), "{err}");
+}
