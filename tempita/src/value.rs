@@ -193,15 +193,16 @@ pub trait Object: std::any::Any + fmt::Debug + Send + Sync {
 
 /// Containers nested deeper than this are refused with a RecursionError
 /// when a template makes them, so that showing, comparing or dropping one
-/// (all recursive) stays far inside a 2 MiB thread stack. Python builds
-/// them but fails to show them past its recursion limit of 1,000.
+/// (all recursive) fits in the stack every call starts with (1 MiB, the
+/// evaluator's `STACK_RED_ZONE`). Python builds them but fails to show
+/// them past its recursion limit of 1,000.
 pub(crate) const MAX_NESTING: u32 = 200;
 
 /// The items of a list or tuple, and how deeply containers nest in them.
 ///
 /// Read it as a slice; it changes only through [`Seq::set`], which keeps
 /// the depth right.
-#[derive(Clone, Default, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Seq {
     items: Vec<Value>,
     depth: u32,
